@@ -100,6 +100,13 @@ constexpr std::string_view ToString(Layer l) {
 
 constexpr std::string_view ToString(Scope s) { return s == Scope::kInner ? "inner" : "outer"; }
 
+// How Parse treats a length field (IPv4 Total Length, IPv6 Payload Length, UDP Length) that
+// claims more bytes than the span holds:
+//   kComplete       the span is the whole packet: {kTruncated} (datapath default);
+//   kMayBeTruncated the span is a capture that may have been cut at the snap length: accept,
+//                   clip the packet to the span and report truncated() (tools, classifier).
+enum class Capture : std::uint8_t { kComplete, kMayBeTruncated };
+
 // Tag type so that `return Fail(...)` converts to any Result<T>.
 struct Unexpected {
   ParseFailure failure;
