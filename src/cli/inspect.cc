@@ -1,10 +1,17 @@
 // `nvgre inspect`: see inspect.h.
 #include "cli/inspect.h"
 
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+#include <memory>
+
 #include <cstdio>
 #include <map>
 #include <ostream>
 #include <sstream>
+
+#include "cli/command.h"
 
 #include "nvgre/io/pcap_file.h"
 #include "nvgre/wire/bytes.h"
@@ -357,5 +364,16 @@ int RunInspect(const InspectOptions& options, std::ostream& out, std::ostream& e
   if (read_failed) err << "nvgre inspect: " << read_error.message << "\n";
   return 0;
 }
+
+namespace {
+void AddInspect(CLI::App& app, Runner& run) {
+  auto options = std::make_shared<InspectOptions>();
+  auto* cmd = app.add_subcommand("inspect", "classify every frame of a pcap/pcapng capture");
+  cmd->add_option("file", options->path, "pcap or pcapng file")->required();
+  cmd->add_flag("--json", options->json, "one JSON object per frame (JSON Lines), then a summary object");
+  cmd->callback([&run, options] { run = [options] { return RunInspect(*options, std::cout, std::cerr); }; });
+}
+const CommandRegistration kInspect{"inspect", AddInspect};
+}  // namespace
 
 }  // namespace nvgre::cli
