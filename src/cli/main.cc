@@ -8,6 +8,11 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   nvgre::cli::Runner run;
   for (const auto& command : nvgre::cli::RegisteredCommands()) command.add(app, run);
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help / --version exit 0; every usage error exits 2 with CLI11's message.
+    return app.exit(e) == 0 ? 0 : 2;
+  }
   return run ? run() : 2;
 }
