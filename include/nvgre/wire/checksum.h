@@ -14,8 +14,24 @@
 // Sums are byte-order independent (RFC 1071 §2(B)) and can be combined with OnesAdd as long
 // as each part starts at an even offset of the whole; a part starting at an odd offset must be
 // byte-swapped first (SwapSum).
+//
+// Speed: OnesSum runs one of several kernels that all give OnesSumReference's result for every
+// length, alignment and `initial`: portable C++ (OnesSumScalar), AVX2 (OnesSumAvx2) and
+// AVX-512 (OnesSumAvx512). The kernels are compiled with function-level target attributes, so
+// the project keeps its default flags. The first OnesSum call picks the best kernel this CPU
+// runs (__builtin_cpu_supports) and stores it in a constant-initialised atomic function
+// pointer that every later call jumps through: set once, to the same value by any thread that
+// races on it, never changed again. That pointer is the checksum code's only mutable global: a
+// function-local `static const` pointer measured 3.2 ns instead of 2.3 ns per 20-byte sum
+// (GCC 12 emits a guard check plus four register saves on every call). Tests and benchmarks may
+// call a kernel directly when OnesSumPathSupported() says the CPU runs it. Nothing here
+// allocates, throws, locks or does I/O.
+//
+//   if (OnesSumPathSupported(OnesSumPath::kAvx512)) sum = OnesSumAvx512(bytes);
+//   OnesSumPath used = OnesSumSelectedPath();       // what OnesSum runs on this machine
 #pragma once
 
+#include <bit>
 #include <cstdint>
 #include <span>
 
@@ -36,22 +52,39 @@ constexpr std::uint16_t Complement(std::uint16_t sum) { return static_cast<std::
 constexpr std::uint16_t SwapSum(std::uint16_t sum) {
   return static_cast<std::uint16_t>((sum << 8) | (sum >> 8));
 }
-// Folds a wide accumulator of 16-bit words down to 16 bits with end-around carries.
+// Folds a wide accumulator of 16-bit words down to 16 bits with end-around carries
+// (RFC 1071 §2(A), §4.1 "fold 32-bit sum to 16 bits"). The result is 0 only for acc == 0, else
+// the value in [1, 0xFFFF] congruent to acc modulo 0xFFFF.
+// v + rotr(v, half) puts hi + lo + carry(hi + lo) in the upper half: one end-around step.
 constexpr std::uint16_t Fold(std::uint64_t acc) {
-  acc = (acc & 0xFFFFFFFF) + (acc >> 32);
-  acc = (acc & 0xFFFFFFFF) + (acc >> 32);
-  acc = (acc & 0xFFFF) + (acc >> 16);
-  acc = (acc & 0xFFFF) + (acc >> 16);
-  acc = (acc & 0xFFFF) + (acc >> 16);
-  return static_cast<std::uint16_t>(acc);
+  const auto s = static_cast<std::uint32_t>((acc + std::rotr(acc, 32)) >> 32);
+  return static_cast<std::uint16_t>((s + std::rotr(s, 16)) >> 16);
 }
 
 // The plain RFC 1071 §4.1 loop: big-endian 16-bit words, an odd trailing byte padded with a
 // zero low byte. Kept as the reference the fast version is tested against.
 std::uint16_t OnesSumReference(std::span<const std::uint8_t> data, std::uint16_t initial = 0);
 
-// Same result as OnesSumReference, 8 bytes per step with 4 independent accumulators.
+// Same result as OnesSumReference for every input, with the fastest kernel this CPU runs
+// (see the top of this file).
 std::uint16_t OnesSum(std::span<const std::uint8_t> data, std::uint16_t initial = 0);
+
+// The kernels behind OnesSum, each equal to OnesSumReference for every input.
+enum class OnesSumPath : std::uint8_t {
+  kScalar,  // portable C++: 64-bit loads, carries counted (4 words per add)
+  kAvx2,    // AVX2 (x86-64): 32 bytes per VPMADDWD + VPADDD
+  kAvx512,  // AVX-512 F/BW/VL/VNNI + BMI2 (x86-64): 64 bytes per VPDPWSSD, aligned loads,
+            // masked loads for the first and last line and for sums of up to 64 bytes
+};
+// True when this CPU (and OS) can run `path`; kScalar always.
+bool OnesSumPathSupported(OnesSumPath path);
+// The kernel OnesSum runs on this machine: the last supported one in the list above.
+OnesSumPath OnesSumSelectedPath();
+std::uint16_t OnesSumScalar(std::span<const std::uint8_t> data, std::uint16_t initial = 0);
+// Precondition: OnesSumPathSupported(OnesSumPath::kAvx2) (else SIGILL).
+std::uint16_t OnesSumAvx2(std::span<const std::uint8_t> data, std::uint16_t initial = 0);
+// Precondition: OnesSumPathSupported(OnesSumPath::kAvx512) (else SIGILL).
+std::uint16_t OnesSumAvx512(std::span<const std::uint8_t> data, std::uint16_t initial = 0);
 
 // ~OnesSum(data): the value to store in a checksum field that was zero while summing.
 inline std::uint16_t Checksum(std::span<const std::uint8_t> data, std::uint16_t initial = 0) {
