@@ -154,8 +154,12 @@ struct PcapReader::Impl {
       rc = pcap_next_ex(pcap, &hdr, &data);
     }
     if (rc == 1) {
-      out.ts_sec = static_cast<std::int64_t>(hdr->ts.tv_sec);
-      out.ts_nsec = static_cast<std::uint32_t>(hdr->ts.tv_usec);  // nanoseconds: see Open()
+      // Nanoseconds (see Open()). A file may hold a sub-second field >= 10^9 (libpcap scales a
+      // microsecond field of 1000000 or more without checking): carry it into the seconds so
+      // every record keeps the documented 0 <= ts_nsec < 10^9.
+      const auto sub = static_cast<std::uint64_t>(hdr->ts.tv_usec);
+      out.ts_sec = static_cast<std::int64_t>(hdr->ts.tv_sec) + static_cast<std::int64_t>(sub / 1'000'000'000u);
+      out.ts_nsec = static_cast<std::uint32_t>(sub % 1'000'000'000u);
       out.caplen = hdr->caplen;
       out.wire_len = hdr->len;
       out.interface_id = 0;

@@ -54,7 +54,7 @@ class Walker {
   }
 
   bool WalkEthernet(std::size_t offset, Scope scope, L2Layout& l2) {
-    auto eth = EthernetView::Parse(From(offset, frame_.size()));
+    auto eth = EthernetView::Parse(From(offset, limit_));
     if (!eth) {
       StopAt(eth.error(), offset, scope);
       return false;
@@ -69,7 +69,7 @@ class Walker {
   // Parses the IP header at `offset`. The IP packet ends where its length field says, clipped
   // to the frame (a snap-length cut sets `truncated` but does not stop the walk).
   bool WalkIp(std::size_t offset, int version, Scope scope, L3Layout& l3) {
-    Span rest = From(offset, frame_.size());
+    Span rest = From(offset, limit_);
     if (version == 4) {
       auto ip = Ipv4View::Parse(rest, Capture::kMayBeTruncated);
       if (!ip) {
@@ -168,6 +168,9 @@ class Walker {
     out_.nvgre_violation = CheckNvgre(*gre);
 
     const std::size_t inner = offset + gre->header_length();
+    // The encapsulated frame ends where the outer IP packet does (not at the frame's end:
+    // Ethernet padding or trailing bytes are not part of it).
+    limit_ = end;
     if (gre->version() != 0) {
       out_.encapsulation = Encapsulation::kGreOther;  // GREv1 (PPTP) carries PPP
       return;
@@ -204,6 +207,7 @@ class Walker {
   }
 
   Span frame_;
+  std::size_t limit_ = frame_.size();  // end of the region being walked (outer IP end once in GRE)
   FrameLayout out_;
 };
 

@@ -140,6 +140,20 @@ TEST(Classifier, SnapLengthCutMakesL4Unverified) {
   EXPECT_TRUE(w.truncated);
 }
 
+// Found by the classifier fuzzer: the inner frame ends where the outer IP packet ends, even
+// when the captured frame has more bytes after it (padding, trailer).
+TEST(Classifier, InnerFrameBoundedByOuterIpLength) {
+  Bytes f = kNvgre;
+  Put16(f, 16, 20 + 8 + 10);  // outer IPv4 total length ends 10 bytes into the inner Ethernet header
+  FrameLayout l = ClassifyFrame(f);
+  ASSERT_TRUE(l.error);
+  EXPECT_EQ(l.error->error, ParseError::kTruncated);
+  EXPECT_EQ(l.error->layer, Layer::kEthernet);
+  EXPECT_EQ(l.error->scope, Scope::kInner);
+  EXPECT_EQ(l.error->offset, 42u);
+  EXPECT_EQ(l.outer_l3.end, 52u);
+}
+
 TEST(Classifier, ArpIsNotIp) {
   Bytes f = kNvgre;
   f[12] = 0x08;
