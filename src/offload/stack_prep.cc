@@ -167,9 +167,10 @@ PrepareResult PrepareNvgreSend(std::span<const std::uint8_t> frame, const Prepar
   std::memcpy(h.data(), frame.data(), hl);
   const wire::L3Layout* ips[2] = {&l.outer_l3, &l.inner_l3};
   if (seg == Segmentation::kNone) {
-    // Real lengths (a length field left 0 is filled from the frame size, as a stack would have).
+    // Real lengths (a length field left 0 is filled from where that IP packet ends: the frame for the
+    // outer one, the outer IP packet for the inner one — never trailing bytes).
     for (const wire::L3Layout* l3 : ips) {
-      if (LoadIpLengthField(h, *l3) == 0 && !StoreIpLength(h, *l3, frame.size() - l3->offset)) {
+      if (LoadIpLengthField(h, *l3) == 0 && !StoreIpLength(h, *l3, l3->end - l3->offset)) {
         return PrepareError::kMalformed;
       }
     }

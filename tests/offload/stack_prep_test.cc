@@ -105,6 +105,18 @@ TEST_F(StackPrep, ChecksumOffloadOvsFrame5) {
   }
 }
 
+// Found by the tx_engine fuzzer: an inner length field left 0 is filled from the end of the
+// outer IP packet, not from the frame size (bytes after the outer packet are not the inner's).
+TEST_F(StackPrep, ZeroInnerLengthFilledFromOuterPacketNotTrailer) {
+  Frame f = gre_[4];
+  Put16(f, 58, 0);                      // inner IPv4 total length left 0
+  f.insert(f.end(), 53, 0xEE);          // 53 trailing bytes after the outer IPv4 packet
+  PrepareResult r = Prep(f, {});
+  ASSERT_TRUE(r) << ToString(r.error());
+  EXPECT_EQ(Get16(headers_, 16), 582u);  // outer unchanged
+  EXPECT_EQ(Get16(headers_, 58), 540u);  // 14 + 582 - 56: the inner packet ends with the outer
+}
+
 // LSOv2 of the same frame: lengths 0 (inner by the base rule, outer by our reading), IPv4
 // checksums 0, TCP = pseudo-header sum WITHOUT the length, LsoV2Transmit filled.
 TEST_F(StackPrep, LsoV2TemplateOvsFrame5) {
