@@ -3,9 +3,7 @@
 
 namespace nvgre::wire {
 
-template class BasicGreView<const std::uint8_t>;
 template class BasicGreView<std::uint8_t>;
-template class BasicNvgreView<const std::uint8_t>;
 template class BasicNvgreView<std::uint8_t>;
 
 static_assert(GreHeaderLength(0x0000) == 4);

@@ -3,9 +3,7 @@
 
 namespace nvgre::wire {
 
-template class BasicIcmpView<const std::uint8_t>;
 template class BasicIcmpView<std::uint8_t>;
-template class BasicIcmpv6View<const std::uint8_t>;
 template class BasicIcmpv6View<std::uint8_t>;
 
 IcmpRepr IcmpRepr::From(const IcmpView& v) {

@@ -5,7 +5,6 @@
 
 namespace nvgre::wire {
 
-template class BasicTcpView<const std::uint8_t>;
 template class BasicTcpView<std::uint8_t>;
 
 Result<std::uint8_t> ValidateTcpOptions(std::span<const std::uint8_t> options) {

@@ -3,7 +3,6 @@
 
 namespace nvgre::wire {
 
-template class BasicUdpView<const std::uint8_t>;
 template class BasicUdpView<std::uint8_t>;
 
 UdpRepr UdpRepr::From(const UdpView& v) {

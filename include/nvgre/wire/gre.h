@@ -218,7 +218,6 @@ class BasicGreView {
 using GreView = BasicGreView<const std::uint8_t>;
 using GreMutView = BasicGreView<std::uint8_t>;
 
-extern template class BasicGreView<const std::uint8_t>;
 extern template class BasicGreView<std::uint8_t>;
 
 // Plain value for building GRE headers and for tests. Routing (R) is not representable;
@@ -358,7 +357,6 @@ class BasicNvgreView {
 using NvgreView = BasicNvgreView<const std::uint8_t>;
 using NvgreMutView = BasicNvgreView<std::uint8_t>;
 
-extern template class BasicNvgreView<const std::uint8_t>;
 extern template class BasicNvgreView<std::uint8_t>;
 
 struct NvgreRepr {

@@ -144,7 +144,6 @@ class BasicIcmpView {
 using IcmpView = BasicIcmpView<const std::uint8_t>;
 using IcmpMutView = BasicIcmpView<std::uint8_t>;
 
-extern template class BasicIcmpView<const std::uint8_t>;
 extern template class BasicIcmpView<std::uint8_t>;
 
 template <class Byte>  // const std::uint8_t (read) or std::uint8_t (read/write)
@@ -236,7 +235,6 @@ class BasicIcmpv6View {
 using Icmpv6View = BasicIcmpv6View<const std::uint8_t>;
 using Icmpv6MutView = BasicIcmpv6View<std::uint8_t>;
 
-extern template class BasicIcmpv6View<const std::uint8_t>;
 extern template class BasicIcmpv6View<std::uint8_t>;
 
 // The 8-byte header of an ICMP or ICMPv6 message (the body is the caller's). Plain value for

@@ -159,7 +159,6 @@ class BasicTcpView {
 using TcpView = BasicTcpView<const std::uint8_t>;
 using TcpMutView = BasicTcpView<std::uint8_t>;
 
-extern template class BasicTcpView<const std::uint8_t>;
 extern template class BasicTcpView<std::uint8_t>;
 
 // ---- Options ------------------------------------------------------------------------------

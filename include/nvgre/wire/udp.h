@@ -114,7 +114,6 @@ class BasicUdpView {
 using UdpView = BasicUdpView<const std::uint8_t>;
 using UdpMutView = BasicUdpView<std::uint8_t>;
 
-extern template class BasicUdpView<const std::uint8_t>;
 extern template class BasicUdpView<std::uint8_t>;
 
 // RFC 768: over IPv4 a checksum field of 0 means the sender computed none; do not verify.
