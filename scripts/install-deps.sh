@@ -2,7 +2,8 @@
 # Installs the Debian 12 packages nvgre needs to build, test and benchmark, if any is missing.
 set -euo pipefail
 packages=(g++ cmake ninja-build pkg-config libpcap-dev libcli11-dev nlohmann-json3-dev
-          libgtest-dev libgmock-dev libbenchmark-dev tshark tcpdump)
+          libgtest-dev libgmock-dev libbenchmark-dev tshark tcpdump
+          clang-14 libclang-rt-14-dev)   # clang-14 + libFuzzer: scripts/fuzz.sh
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

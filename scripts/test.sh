@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # README command 2: install what is missing, build and run every test in release and under
-# ASan+UBSan (asan preset).
+# ASan+UBSan (asan preset), then run every libFuzzer target for a bounded time (docs/fuzzing.md).
+#
+#   NVGRE_FUZZ_SECONDS   seconds per fuzz target (default 30; 0 skips the fuzzing step)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -10,3 +12,8 @@ for preset in release asan; do
   cmake --build --preset "${preset}"
   ctest --preset "${preset}"
 done
+seconds="${NVGRE_FUZZ_SECONDS:-30}"
+if [ "${seconds}" != 0 ]; then
+  echo "=== fuzzing: ${seconds} s per target ==="
+  scripts/fuzz.sh "${seconds}"   # exit 1 on a finding (its reproducer path is printed), 2 if not built
+fi
