@@ -100,9 +100,9 @@ struct Corpora {
         icmp(out / "icmp"), checksum(out / "checksum"), pcap(out / "pcap_reader", 16384),
         oob(out / "ndis_oob"), toeplitz(out / "toeplitz"), tx(out / "tx_engine"),
         rx(out / "rx_engine"), keywords(out / "keywords"), adapter(out / "adapter_oid"),
-        verify(out / "verify"), decap(out / "decap") {}
+        verify(out / "verify"), decap(out / "decap"), rx_filters(out / "rx_filters") {}
   CorpusDir classifier, ethernet, ipv4, ipv6, gre, tcp, udp, icmp, checksum, pcap, oob, toeplitz, tx,
-      rx, keywords, adapter, verify, decap;
+      rx, keywords, adapter, verify, decap, rx_filters;
 };
 
 Bytes8 Concat(std::span<const std::uint8_t> a, std::span<const std::uint8_t> b) {
@@ -212,6 +212,34 @@ void AddRxSeeds(CorpusDir& dir, const std::string& name, std::span<const std::ui
   }
 }
 
+// rx_filters: N, N control bytes (rx_filters_fuzz.cc), the frame. Two control programs: one
+// GRE-flagged and one unflagged destination-MAC filter taken from the frame (the one-compare
+// index), then a VLAN + MaskEqual filter (the field-by-field scan), a Clear, a Check and RSS
+// parameters with all types and 8 indirection entries.
+void AddRxFilterSeeds(CorpusDir& dir, const std::string& name, std::span<const std::uint8_t> frame) {
+  const Bytes8 simple{15, 3,                        // 16 queues (1 + 15), 3 operations
+                      0, 1, 3, 1, 1, 0, 0, 1, 0,    // Set id 1 -> queue 3, GRE, MAC Equal inner dst
+                      0, 2, 5, 0, 1, 0, 0, 0, 0,    // Set id 2 -> queue 5, MAC Equal outer dst
+                      4};                           // Check
+  Bytes8 a{static_cast<std::uint8_t>(simple.size())};
+  a.insert(a.end(), simple.begin(), simple.end());
+  a.insert(a.end(), frame.begin(), frame.end());
+  dir.Add(name + "-mac", a);
+  Bytes8 general{15, 5,
+                 0, 3, 7, 1, 2, 1, 0, 1, 0, 0, 1, 0,  // Set id 3 -> 7, GRE: VLAN Equal inner vid, MAC Equal inner
+                 0, 4, 9, 0, 1, 0, 1, 0, 0xff, 0,     // Set id 4 -> 9: MAC MaskEqual, mask and result the outer dst
+                 3, 4,                                // Clear id 4
+                 4,                                   // Check
+                 5, 0x01, 0, 0, 0xff, 0xff};          // RSS: enabled, every type
+  for (int i = 0; i < 40; ++i) general.push_back(static_cast<std::uint8_t>(0x6d + 7 * i));  // key
+  general.push_back(3);  // 8 entries
+  for (int i = 0; i < 128; ++i) general.push_back(static_cast<std::uint8_t>(i));
+  Bytes8 b{static_cast<std::uint8_t>(std::min<std::size_t>(general.size(), 255))};
+  b.insert(b.end(), general.begin(), general.begin() + b[0]);
+  b.insert(b.end(), frame.begin(), frame.end());
+  dir.Add(name + "-general", b);
+}
+
 // verify: flags, MSS (2), MTU (2), max_flows, rule selector, perturbation (verify_fuzz.cc), then
 // length-prefixed frames (mode A) or one frame for the Tx engine to segment (mode B, flag 1).
 Bytes8 VerifyControls(std::uint8_t flags, std::uint16_t mss) {
@@ -244,6 +272,7 @@ void AddFrame(Corpora& c, const std::string& name, std::span<const std::uint8_t>
   AddTxSeeds(c.tx, name, frame, l);
   AddRxSeeds(c.rx, name, frame, l);
   AddVerifySeeds(c.verify, name, frame, l);
+  if (l.outer_l2.present()) AddRxFilterSeeds(c.rx_filters, name, frame);
   if (l.gre.present()) {  // decap: a config byte (0: checksums verified, reserved VSIDs kept)
     Bytes8 d{0};
     d.insert(d.end(), frame.begin(), frame.end());
