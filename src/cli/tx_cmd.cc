@@ -117,16 +117,16 @@ int RunTx(const TxOptions& o, std::ostream& out, std::ostream& err) {
   std::optional<std::uint32_t> lso_mss, uso_mss;
   if (o.lso && !(lso_mss = ParseMss(*o.lso))) {
     err << "nvgre tx: --lso wants an MSS or 'auto', got '" << *o.lso << "'\n";
-    return 1;
+    return 2;  // a bad option value, like every other subcommand
   }
   if (o.uso && !(uso_mss = ParseMss(*o.uso))) {
     err << "nvgre tx: --uso wants an MSS or 'auto', got '" << *o.uso << "'\n";
-    return 1;
+    return 2;  // a bad option value, like every other subcommand
   }
   const std::optional<CsumRequest> csum = ParseCsum(o.csum);
   if (!csum) {
     err << "nvgre tx: --csum wants a list of ip,tcp,udp (or all, none), got '" << o.csum << "'\n";
-    return 1;
+    return 2;  // a bad option value, like every other subcommand
   }
   auto opened = io::PcapReader::Open(o.in);
   if (auto* e = std::get_if<io::IoError>(&opened)) {

@@ -234,8 +234,8 @@ TEST_F(TxCli, ConfigurationRefusals) {
 TEST_F(TxCli, BadArgumentsAndFiles) {
   EXPECT_EQ(RunNvgre("tx " + Path("missing.pcap") + " " + Path("out.pcap")).status, 2);
   ASSERT_TRUE(WriteAll(Path("in.pcap"), {super_}));
-  EXPECT_EQ(RunNvgre("tx " + Path("in.pcap") + " " + Path("out.pcap") + " --lso fast").status, 1);
-  EXPECT_EQ(RunNvgre("tx " + Path("in.pcap") + " " + Path("out.pcap") + " --csum ip,sctp").status, 1);
+  EXPECT_EQ(RunNvgre("tx " + Path("in.pcap") + " " + Path("out.pcap") + " --lso fast").status, 2);
+  EXPECT_EQ(RunNvgre("tx " + Path("in.pcap") + " " + Path("out.pcap") + " --csum ip,sctp").status, 2);
   EXPECT_EQ(RunNvgre("tx " + Path("in.pcap") + " /nonexistent-dir/out.pcap").status, 2);
 }
 
