@@ -117,8 +117,10 @@ void CheckRx(const AdapterConfig& config, Bytes frame, const RxResult& r) {
   const wire::ChecksumReport v = wire::VerifyChecksums(frame, l);
   const bool inner = r.path == RxPath::kEncapsulated && r.inner_checksum;
   if (c.ip_checksum_succeeded()) {
+    // §3.2 "only when BOTH IP header checks passed": every IPv4 header there is is good.
     FUZZ_CHECK(IsIpv4Good(v.outer_ip) || (inner && IsIpv4Good(v.inner_ip)));
-    FUZZ_CHECK(!IsIpv4Bad(v.outer_ip) && !(inner && IsIpv4Bad(v.inner_ip)));
+    FUZZ_CHECK(l.outer_l3.version != 4 || IsIpv4Good(v.outer_ip));
+    FUZZ_CHECK(!inner || l.inner_l3.version != 4 || IsIpv4Good(v.inner_ip));
   }
   if (c.ip_checksum_failed()) FUZZ_CHECK(IsIpv4Bad(v.outer_ip) || (inner && IsIpv4Bad(v.inner_ip)));
   const wire::CsumState l4 = inner ? v.inner_l4 : (l.encapsulated() ? wire::CsumState::kAbsent : v.outer_l4);

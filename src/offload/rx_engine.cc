@@ -235,17 +235,23 @@ ChecksumRxInfo ValidateChecksums(const AdapterConfig& c, std::span<const std::ui
   ChecksumRxInfo info;
   const L3Layout& outer = l.outer_l3;
   if (!c.OffloadEncapsulationFor(outer.version == 6)) return info;  // OID_OFFLOAD_ENCAPSULATION
-  int good = 0, bad = 0;
+  int good = 0, bad = 0, unchecked = 0;
   auto check_ipv4 = [&](const L3Layout& ip) {
-    if (ip.version != 4 || !c.current.ipv4_receive.ip_checksum || !IpOptionsOk(c, ip)) return;
+    if (ip.version != 4 || !c.current.ipv4_receive.ip_checksum) return;
+    if (!IpOptionsOk(c, ip)) {  // options without IpOptionsSupported: not validated
+      ++unchecked;
+      return;
+    }
     (Ipv4HeaderGood(frame, ip) ? good : bad) += 1;
   };
   check_ipv4(outer);
   if (inner) check_ipv4(l.inner_l3);
-  // Spec §3.2: IpChecksumSucceeded only when every IPv4 header checked passed; Failed when any
-  // failed. Mixed mode: the single IPv4 header decides [INFER].
+  // Spec §3.2: "set IpChecksumSucceeded only when BOTH IP header checks passed; set
+  // IpChecksumFailed when EITHER failed". An IPv4 header left unchecked has not passed, so
+  // Succeeded needs every IPv4 header validated (else the stack would trust a header nobody
+  // checked); Failed needs one checked bad. Mixed mode: the single IPv4 header decides [INFER].
   info.set_ip_checksum_failed(bad > 0);
-  info.set_ip_checksum_succeeded(good > 0 && bad == 0);
+  info.set_ip_checksum_succeeded(good > 0 && bad == 0 && unchecked == 0);
 
   const L3Layout& ip = inner ? l.inner_l3 : outer;
   const std::uint16_t l4 = inner ? l.inner_l4 : l.outer_l4;

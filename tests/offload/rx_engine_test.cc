@@ -377,8 +377,9 @@ TEST_F(RxEngineTest, OptionsNotSupportedAreNotChecked) {
   adapter_ = ReadyAdapter(true, 8, caps);
   InnerSpec in;
   in.ipv4_options = 4;
-  // Inner IPv4 header with options: neither it nor the TCP after it is checked.
-  EXPECT_EQ(Run(BuildNvgreFrame({}, in)).checksum.raw(), kIpOk);
+  // Inner IPv4 header with options: neither it nor the TCP after it is checked, and the outer
+  // header alone cannot make IpChecksumSucceeded (§3.2: only when BOTH checks passed).
+  EXPECT_EQ(Run(BuildNvgreFrame({}, in)).checksum.raw(), 0u);
   in = {};
   in.tcp_options = 8;
   EXPECT_EQ(Run(BuildNvgreFrame({}, in)).checksum.raw(), kIpOk);

@@ -36,8 +36,10 @@
 //   3. Checksums (spec §3.2), only when OID_OFFLOAD_ENCAPSULATION enabled the outer IP version
 //      and the current config has Rx checksum for the kind (IPv4Receive.IpChecksum for every
 //      IPv4 header, {IPv4,IPv6}Receive.{Tcp,Udp}Checksum by the version of the IP header the
-//      transport header follows). IpChecksumSucceeded = at least one IPv4 header checked and
-//      every one checked good; IpChecksumFailed = any checked bad; mixed mode: the IP flags
+//      transport header follows). IpChecksumSucceeded = every IPv4 header of the frame (outer,
+//      and inner when inner checksums apply) validated and good -- one left unchecked (options
+//      without IpOptionsSupported) has not "passed" -- ; IpChecksumFailed = any checked bad;
+//      mixed mode: the IP flags
 //      describe the only IPv4 header there is [INFER]. Tcp/Udp*Succeeded/Failed: the inner
 //      TCP/UDP of an encapsulated frame (the only one otherwise). Not checked, flags clear: IPv4
 //      headers with options without IpOptionsSupported; TCP with options without
