@@ -526,7 +526,7 @@ Adapter::Adapter(const AdapterCapabilities& caps, Keywords keywords)
   config->capabilities = caps_;
   config->current = InitialCurrentConfig(caps_, keywords_);
   config->vmq_enabled = caps_.vmq_supported && keywords_.Enabled(Keyword::kVmq);
-  config_.store(std::move(config), std::memory_order_release);
+  config_.store(std::move(config));
 }
 
 Keywords Adapter::keywords() const {
@@ -545,7 +545,7 @@ void Adapter::SetDrainHook(DrainHook hook) {
 }
 
 void Adapter::Publish(std::shared_ptr<const AdapterConfig> next) {
-  config_.store(std::move(next), std::memory_order_release);
+  config_.store(std::move(next));
 }
 
 NdisStatus Adapter::SetOffloadParametersOid(std::span<const std::uint8_t> information_buffer) {
@@ -561,7 +561,7 @@ NdisStatus Adapter::SetOffloadParameters(const OffloadParameters& request) {
   const NdisOffload& hw = caps_.hardware;
   if (const NdisStatus st = Validate(p, hw); st != NdisStatus::kSuccess) return st;
 
-  std::shared_ptr<const AdapterConfig> old = config_.load(std::memory_order_acquire);
+  std::shared_ptr<const AdapterConfig> old = config_.load();
   auto next = std::make_shared<AdapterConfig>(*old);
   NdisOffload& c = next->current;
 
@@ -638,7 +638,7 @@ NdisStatus Adapter::SetOffloadEncapsulation(const OffloadEncapsulation& e) {
     if ((v->encapsulation_type & ~kNdisEncapsulationIeee8023) != 0) return NdisStatus::kNotSupported;
   }
   std::lock_guard lock(mu_);
-  auto next = std::make_shared<AdapterConfig>(*config_.load(std::memory_order_acquire));
+  auto next = std::make_shared<AdapterConfig>(*config_.load());
   if (e.ipv4.enabled != kNdisOffloadSetNoChange) next->offload_encapsulation_ipv4 = e.ipv4.enabled == kNdisOffloadSetOn;
   if (e.ipv6.enabled != kNdisOffloadSetNoChange) next->offload_encapsulation_ipv6 = e.ipv6.enabled == kNdisOffloadSetOn;
   Publish(std::move(next));
@@ -654,7 +654,7 @@ NdisStatus Adapter::SetRssParameters(const RssParameters& p) {
     default: return NdisStatus::kInvalidParameter;
   }
   if (p.enabled && (p.hash_types & ~caps_.rss_hash_types) != 0) return NdisStatus::kNotSupported;
-  auto next = std::make_shared<AdapterConfig>(*config_.load(std::memory_order_acquire));
+  auto next = std::make_shared<AdapterConfig>(*config_.load());
   next->rss = std::make_shared<const RssState>(p);
   Publish(std::move(next));
   return NdisStatus::kSuccess;
@@ -675,7 +675,7 @@ NdisStatus StatusOf(VmqError e) {
 
 NdisStatus Adapter::SetReceiveFilter(const ReceiveFilter& f) {
   std::lock_guard lock(mu_);
-  std::shared_ptr<const AdapterConfig> old = config_.load(std::memory_order_acquire);
+  std::shared_ptr<const AdapterConfig> old = config_.load();
   if (!old->vmq_enabled) return NdisStatus::kNotSupported;
   auto next = std::make_shared<AdapterConfig>(*old);
   if (const VmqError e = next->vmq.Set(f, caps_.vmq_queues); e != VmqError::kNone) return StatusOf(e);
@@ -685,7 +685,7 @@ NdisStatus Adapter::SetReceiveFilter(const ReceiveFilter& f) {
 
 NdisStatus Adapter::ClearReceiveFilter(std::uint32_t filter_id) {
   std::lock_guard lock(mu_);
-  std::shared_ptr<const AdapterConfig> old = config_.load(std::memory_order_acquire);
+  std::shared_ptr<const AdapterConfig> old = config_.load();
   if (!old->vmq_enabled) return NdisStatus::kNotSupported;
   auto next = std::make_shared<AdapterConfig>(*old);
   if (const VmqError e = next->vmq.Clear(filter_id); e != VmqError::kNone) return StatusOf(e);

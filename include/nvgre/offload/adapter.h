@@ -36,7 +36,7 @@
 //     EncapsulationTypes = GRE_MAC when active.
 //
 // Concurrency (the documented choice): every configuration change builds a new immutable
-// AdapterConfig and publishes it through std::atomic<std::shared_ptr<const AdapterConfig>>. An
+// AdapterConfig and publishes it as a std::shared_ptr<const AdapterConfig> (ConfigSlot). An
 // engine takes Snapshot() once per packet (or once per burst) and uses only that snapshot, so a
 // change is atomic with respect to any one packet: a packet sees the old or the new config,
 // never a mix. Allocation happens on configuration changes only, never per packet. Control
@@ -322,7 +322,7 @@ class Adapter {
 
   // The current configuration; lock-free. Hold it for one packet or one burst.
   std::shared_ptr<const AdapterConfig> Snapshot() const {
-    return config_.load(std::memory_order_acquire);
+    return config_.load();
   }
   const AdapterCapabilities& capabilities() const { return caps_; }
   NdisOffload HardwareCapabilities() const { return caps_.hardware; }  // OID_..._HARDWARE_CAPABILITIES
@@ -357,7 +357,29 @@ class Adapter {
   Keywords keywords_;           // guarded by mu_
   StatusCallback status_;       // guarded by mu_
   DrainHook drain_;             // guarded by mu_
-  std::atomic<std::shared_ptr<const AdapterConfig>> config_;
+  // The published configuration. A pointer copy/swap under its own mutex rather than
+  // std::atomic<std::shared_ptr>: libstdc++ 12's atomic<shared_ptr>::load unlocks with
+  // memory_order_relaxed, so its read of the pointer is not ordered before a later store's
+  // write (ThreadSanitizer reports the race). Either way a load is three atomic
+  // read-modify-writes; this lock is held only for the copy or the swap, never during an OID.
+  class ConfigSlot {
+   public:
+    std::shared_ptr<const AdapterConfig> load() const {
+      std::lock_guard lock(mu_);
+      return config_;
+    }
+    void store(std::shared_ptr<const AdapterConfig> next) {
+      {
+        std::lock_guard lock(mu_);
+        config_.swap(next);
+      }  // the old config is released outside the lock
+    }
+
+   private:
+    mutable std::mutex mu_;
+    std::shared_ptr<const AdapterConfig> config_;
+  };
+  ConfigSlot config_;
 };
 
 // The current NDIS_OFFLOAD an adapter with these capabilities reports right after
