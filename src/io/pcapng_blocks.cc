@@ -337,8 +337,11 @@ PcapngBlockReader::Step PcapngBlockReader::ParsePacket(std::uint32_t type, Block
   std::uint64_t sec = 0;
   std::uint32_t nsec = 0;
   SplitTimestamp(units, iface.units_per_sec, &sec, &nsec);
-  std::int64_t ts_sec = 0;  // an SPB has no timestamp: 0, without if_tsoffset
-  const std::int64_t ts_offset = type == kSimplePacket ? 0 : iface.ts_offset;
+  // An SPB has no timestamp: 0 units, plus the interface's if_tsoffset like any other block,
+  // as libpcap reads it (so both ways of reading a file give the same time; fuzz regression
+  // pcap_reader/spb-ts-offset-like-libpcap).
+  std::int64_t ts_sec = 0;
+  const std::int64_t ts_offset = iface.ts_offset;
   if (sec > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()) ||
       __builtin_add_overflow(static_cast<std::int64_t>(sec), ts_offset, &ts_sec)) {
     return Fail(std::string(name) + " timestamp is out of range");

@@ -77,7 +77,7 @@ TEST(PcapngBlockReader, TimestampResolutions) {
   }
 }
 
-// Simple Packet Blocks take the captured length from IDB 0's snaplen and have no timestamp;
+// Simple Packet Blocks take the captured length from IDB 0's snaplen and have no timestamp (0);
 // obsolete Packet Blocks are like EPBs with a 16-bit interface id.
 TEST(PcapngBlockReader, SimpleAndObsoletePacketBlocks) {
   PcapngBuilder b;
@@ -98,6 +98,24 @@ TEST(PcapngBlockReader, SimpleAndObsoletePacketBlocks) {
   EXPECT_EQ(r.frames[2].interface_id, 1u);
   EXPECT_EQ(r.frames[2].ts_sec, 7);
   EXPECT_EQ(r.frames[2].data, TestFrame(17, 3));
+}
+
+// A Simple Packet Block has no timestamp: it reads as 0 + IDB 0's if_tsoffset, the time
+// libpcap gives it too (fuzz finding: the block reader said 0 while libpcap said the offset).
+TEST(PcapngBlockReader, SimplePacketBlockTakesTheInterfaceTsOffsetLikeLibpcap) {
+  PcapngBuilder b;
+  b.Shb().Idb(1, 0, std::uint8_t{6}, 6);  // microseconds, if_tsoffset 6 s
+  b.Spb(30, TestFrame(30, 1));
+  const ReadResult blocks = ReadBuilt("spb_tsoffset.pcapng", b.bytes());
+  const ReadResult lib = ReadBuilt("spb_tsoffset_lib.pcapng", b.bytes(), PcapReaderOptions{});
+  ASSERT_EQ(blocks.last, Status::kEnd) << AnyError(blocks);
+  ASSERT_EQ(lib.last, Status::kEnd) << AnyError(lib);
+  ASSERT_EQ(blocks.frames.size(), 1u);
+  ASSERT_EQ(lib.frames.size(), 1u);
+  EXPECT_EQ(blocks.frames[0].ts_sec, 6);
+  EXPECT_EQ(blocks.frames[0].ts_nsec, 0u);
+  EXPECT_EQ(lib.frames[0].ts_sec, 6);
+  EXPECT_EQ(lib.frames[0].ts_nsec, 0u);
 }
 
 // Two sections in different byte orders; interface ids count across sections; NRB, ISB,
