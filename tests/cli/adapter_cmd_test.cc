@@ -1,5 +1,6 @@
 // `nvgre adapter show|set` end to end: capabilities and current config as NDIS reports them,
 // keyword diagnostics, and OID_TCP_OFFLOAD_PARAMETERS changes persisted to a keywords file.
+#include "cli/cli_util.h"
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -14,23 +15,9 @@
 
 namespace {
 
-struct CmdResult {
-  int status = -1;
-  std::string out;
-};
+using nvgre::testing::CmdResult;
 
-CmdResult RunNvgre(const std::string& args) {
-  CmdResult r;
-  const std::string cmd = std::string(NVGRE_BIN) + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) return r;
-  std::array<char, 4096> buf;
-  std::size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-  const int st = pclose(p);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
-}
+CmdResult RunNvgre(const std::string& args) { return nvgre::testing::RunNvgre(args, "&1"); }
 
 // The last JSON line of the output (stderr diagnostics are interleaved as plain text).
 nlohmann::json LastJson(const std::string& out) {

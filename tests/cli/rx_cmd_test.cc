@@ -1,6 +1,7 @@
 // `nvgre rx` end to end: JSON keys and values on a known NVGRE capture (hash against the
 // reference Toeplitz), every option, and every shared capture: no crash, one line per frame,
 // and checksum flags consistent with the tshark 4.0.17 reference in ../shared/testdata/dissect/.
+#include "cli/cli_util.h"
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -20,32 +21,9 @@
 
 namespace {
 
-struct CmdResult {
-  int status = -1;
-  std::string out;
-};
-
-CmdResult RunNvgre(const std::string& args) {
-  CmdResult r;
-  const std::string cmd = std::string(NVGRE_BIN) + " " + args + " 2>/dev/null";
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) return r;
-  std::array<char, 4096> buf;
-  std::size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-  const int st = pclose(p);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
-}
-
-std::vector<nlohmann::json> JsonLines(const std::string& text) {
-  std::vector<nlohmann::json> v;
-  std::istringstream s(text);
-  for (std::string line; std::getline(s, line);) {
-    if (!line.empty()) v.push_back(nlohmann::json::parse(line));
-  }
-  return v;
-}
+using nvgre::testing::CmdResult;
+using nvgre::testing::JsonLines;
+using nvgre::testing::RunNvgre;
 
 const std::string kShared = NVGRE_SHARED_TESTDATA_DIR;
 const std::string kNvgre = kShared + "/packetnet_gre_nvgre.pcap";

@@ -1,5 +1,6 @@
 // `nvgre tx` end to end: captures built here (io::PcapWriter) from the shared OVS captures, run
 // through the built binary, OUT read back with io::PcapReader and checked segment by segment.
+#include "cli/cli_util.h"
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -19,37 +20,11 @@
 
 namespace {
 
+using nvgre::testing::CmdResult;
+using nvgre::testing::JsonLines;
+using nvgre::testing::RunNvgre;
+
 using Frame = std::vector<std::uint8_t>;
-
-struct CmdResult {
-  int status = -1;
-  std::string out;
-};
-
-CmdResult RunNvgre(const std::string& args) {
-  CmdResult r;
-  const std::string cmd = std::string(NVGRE_BIN) + " " + args + " 2>/dev/null";
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) return r;
-  std::array<char, 4096> buf;
-  std::size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-  const int st = pclose(p);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
-}
-
-std::vector<nlohmann::json> JsonLines(const std::string& text) {
-  std::vector<nlohmann::json> v;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    std::size_t nl = text.find('\n', start);
-    if (nl == std::string::npos) nl = text.size();
-    if (nl > start) v.push_back(nlohmann::json::parse(text.substr(start, nl - start)));
-    start = nl + 1;
-  }
-  return v;
-}
 
 std::vector<Frame> ReadAll(const std::string& path) {
   std::vector<Frame> frames;
