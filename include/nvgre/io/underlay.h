@@ -1,0 +1,134 @@
+// The underlay over raw IP sockets: the kernel routes and resolves neighbours, nvgred supplies
+// whole IP packets (Linux raw(7), ipv6(7)).
+//
+//   receive  one socket per family for IP protocol / next header 47, bound to our provider
+//            address: IPv4 delivers the IP header and payload; IPv6 delivers the payload only
+//            (from the GRE header on), its header fields come as ancillary data (source,
+//            destination, traffic class, hop limit). A datagram the kernel reassembled from
+//            fragments is flagged (IP_RECVFRAGSIZE / IPV6_RECVFRAGSIZE): NVGRE receivers may
+//            discard fragments (RFC 7637 §4) and nvgred does.
+//   send     IPPROTO_RAW sockets (header included, IP_HDRINCL / IPV6_HDRINCL implied, and they
+//            receive nothing): the packet goes out exactly as built, DF and all; one that
+//            exceeds the route's MTU fails with EMSGSIZE rather than being fragmented.
+//
+//   RecvBatch rx(64, 2048, 64);
+//   int n = rx.Receive(receiver.fd());             // recvmmsg, non-blocking
+//   for (int i = 0; i < n; ++i) Use(rx.meta(i), rx.data(i));
+//   SendBatch tx(256, 1024);
+//   tx.Add(destination, {headers, payload...});    // false when full: Flush first
+//   SendResult r = tx.Flush(sender.fd());          // sendmmsg until done
+//
+// I/O only: nothing here looks inside a packet. Batches allocate once, at construction.
+#pragma once
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <variant>
+#include <vector>
+
+#include "nvgre/io/pcap_file.h"  // IoError
+#include "nvgre/wire/ipv4.h"
+#include "nvgre/wire/ipv6.h"
+
+namespace nvgre::io {
+
+inline constexpr int kIpProtoGre = 47;
+
+// An owned file descriptor.
+class Fd {
+ public:
+  Fd() = default;
+  explicit Fd(int fd) : fd_(fd) {}
+  Fd(Fd&& o) noexcept : fd_(o.release()) {}
+  Fd& operator=(Fd&& o) noexcept;
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd();
+  int get() const { return fd_; }
+  int release() { int f = fd_; fd_ = -1; return f; }
+  explicit operator bool() const { return fd_ >= 0; }
+
+ private:
+  int fd_ = -1;
+};
+
+// Receivers (non-blocking). `receive_buffer` bytes of socket buffer (SO_RCVBUFFORCE as root).
+std::variant<Fd, IoError> OpenGreReceiverIpv4(const wire::Ipv4Address& local, int receive_buffer);
+std::variant<Fd, IoError> OpenGreReceiverIpv6(const wire::Ipv6Address& local, int receive_buffer);
+// Senders (non-blocking): IPPROTO_RAW, header included.
+std::variant<Fd, IoError> OpenRawSender(int family, int send_buffer);
+
+// What the kernel told us about one received datagram.
+struct RxMeta {
+  std::size_t length = 0;     // bytes in data()
+  bool truncated = false;     // longer than the buffer (MSG_TRUNC): data() is cut short
+  bool reassembled = false;   // the kernel put it together from fragments
+  bool ipv6 = false;
+  // IPv6 only (the header is not delivered): from msg_name and ancillary data.
+  wire::Ipv6Address source{};
+  wire::Ipv6Address destination{};
+  std::uint8_t traffic_class = 0;
+  std::uint8_t hop_limit = 0;
+};
+
+class RecvBatch {
+ public:
+  // `capacity` datagrams of up to `buffer_size` bytes each, received at `headroom` bytes into
+  // a buffer of headroom + buffer_size bytes (so headers can be prepended in place).
+  RecvBatch(std::size_t capacity, std::size_t buffer_size, std::size_t headroom);
+  // recvmmsg(MSG_DONTWAIT); returns the datagrams received (0 when none is waiting), or -errno.
+  int Receive(int fd, bool ipv6);
+  std::size_t capacity() const { return capacity_; }
+  std::size_t headroom() const { return headroom_; }
+  const RxMeta& meta(std::size_t i) const { return meta_[i]; }
+  std::span<std::uint8_t> data(std::size_t i) {
+    return {slot(i) + headroom_, meta_[i].length};
+  }
+  // The whole buffer of datagram i: headroom, then data(i), then unused bytes.
+  std::span<std::uint8_t> buffer(std::size_t i) { return {slot(i), headroom_ + buffer_size_}; }
+
+ private:
+  std::uint8_t* slot(std::size_t i) { return storage_.get() + i * (headroom_ + buffer_size_); }
+  std::size_t capacity_, buffer_size_, headroom_;
+  std::unique_ptr<std::uint8_t[]> storage_;
+  std::vector<RxMeta> meta_;
+  std::vector<mmsghdr> msgs_;
+  std::vector<iovec> iovs_;
+  std::vector<sockaddr_in6> names_;
+  std::vector<std::array<std::uint8_t, 256>> controls_;
+};
+
+struct SendResult {
+  std::size_t sent = 0;      // datagrams the kernel took
+  std::size_t failed = 0;    // datagrams it refused (each skipped, the rest still sent)
+  int last_error = 0;        // errno of the last refusal
+  std::size_t bytes = 0;     // bytes of the datagrams sent
+  std::size_t would_block = 0;  // datagrams dropped because the socket buffer was full
+};
+
+class SendBatch {
+ public:
+  SendBatch(std::size_t max_messages, std::size_t max_iovecs);
+  // Queues one datagram to `destination` (sockaddr_in or sockaddr_in6) made of `pieces`.
+  // False (nothing queued) when the batch has no room: Flush, then Add again.
+  bool Add(const sockaddr* destination, socklen_t destination_length,
+           std::span<const iovec> pieces);
+  std::size_t size() const { return count_; }
+  bool empty() const { return count_ == 0; }
+  // sendmmsg until every queued datagram is sent or refused; clears the batch.
+  SendResult Flush(int fd);
+
+ private:
+  std::vector<mmsghdr> msgs_;
+  std::vector<iovec> iovs_;
+  std::vector<sockaddr_in6> names_;
+  std::size_t count_ = 0, iov_used_ = 0;
+};
+
+}  // namespace nvgre::io

@@ -1,0 +1,180 @@
+#include "nvgre/io/underlay.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+namespace nvgre::io {
+namespace {
+
+std::string Errno() { return std::strerror(errno); }
+
+void SetBuffer(int fd, int option_force, int option, int bytes) {
+  if (bytes <= 0) return;
+  if (::setsockopt(fd, SOL_SOCKET, option_force, &bytes, sizeof bytes) < 0) {
+    ::setsockopt(fd, SOL_SOCKET, option, &bytes, sizeof bytes);  // not root: capped by rmem_max
+  }
+}
+
+int On(int fd, int level, int option) {
+  const int one = 1;
+  return ::setsockopt(fd, level, option, &one, sizeof one);
+}
+
+}  // namespace
+
+Fd& Fd::operator=(Fd&& o) noexcept {
+  if (this != &o) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = o.release();
+  }
+  return *this;
+}
+
+Fd::~Fd() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+std::variant<Fd, IoError> OpenGreReceiverIpv4(const wire::Ipv4Address& local, int receive_buffer) {
+  Fd fd(::socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, kIpProtoGre));
+  if (!fd) return IoError{"raw IPv4 socket for protocol 47: " + Errno()};
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  std::memcpy(&a.sin_addr, local.data(), 4);
+  if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) < 0) {
+    return IoError{"bind raw IPv4 socket to the provider address: " + Errno()};
+  }
+  if (On(fd.get(), IPPROTO_IP, IP_RECVFRAGSIZE) < 0) return IoError{"IP_RECVFRAGSIZE: " + Errno()};
+  SetBuffer(fd.get(), SO_RCVBUFFORCE, SO_RCVBUF, receive_buffer);
+  return fd;
+}
+
+std::variant<Fd, IoError> OpenGreReceiverIpv6(const wire::Ipv6Address& local, int receive_buffer) {
+  Fd fd(::socket(AF_INET6, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, kIpProtoGre));
+  if (!fd) return IoError{"raw IPv6 socket for next header 47: " + Errno()};
+  sockaddr_in6 a{};
+  a.sin6_family = AF_INET6;
+  std::memcpy(&a.sin6_addr, local.data(), 16);
+  if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) < 0) {
+    return IoError{"bind raw IPv6 socket to the provider address: " + Errno()};
+  }
+  for (int option : {IPV6_RECVPKTINFO, IPV6_RECVTCLASS, IPV6_RECVHOPLIMIT, IPV6_RECVFRAGSIZE}) {
+    if (On(fd.get(), IPPROTO_IPV6, option) < 0) {
+      return IoError{"IPv6 ancillary option " + std::to_string(option) + ": " + Errno()};
+    }
+  }
+  SetBuffer(fd.get(), SO_RCVBUFFORCE, SO_RCVBUF, receive_buffer);
+  return fd;
+}
+
+std::variant<Fd, IoError> OpenRawSender(int family, int send_buffer) {
+  Fd fd(::socket(family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_RAW));
+  if (!fd) return IoError{std::string("raw ") + (family == AF_INET6 ? "IPv6" : "IPv4") +
+                          " IPPROTO_RAW socket: " + Errno()};
+  SetBuffer(fd.get(), SO_SNDBUFFORCE, SO_SNDBUF, send_buffer);
+  return fd;
+}
+
+RecvBatch::RecvBatch(std::size_t capacity, std::size_t buffer_size, std::size_t headroom)
+    : capacity_(capacity), buffer_size_(buffer_size), headroom_(headroom),
+      storage_(new std::uint8_t[capacity * (headroom + buffer_size)]()),
+      meta_(capacity), msgs_(capacity), iovs_(capacity), names_(capacity), controls_(capacity) {}
+
+int RecvBatch::Receive(int fd, bool ipv6) {
+  for (std::size_t i = 0; i < capacity_; ++i) {
+    iovs_[i] = {slot(i) + headroom_, buffer_size_};
+    msghdr& h = msgs_[i].msg_hdr;
+    h = {};
+    h.msg_iov = &iovs_[i];
+    h.msg_iovlen = 1;
+    h.msg_name = &names_[i];
+    h.msg_namelen = sizeof(sockaddr_in6);
+    h.msg_control = controls_[i].data();
+    h.msg_controllen = controls_[i].size();
+    msgs_[i].msg_len = 0;
+  }
+  const int n = ::recvmmsg(fd, msgs_.data(), static_cast<unsigned>(capacity_), MSG_DONTWAIT, nullptr);
+  if (n < 0) return (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -errno;
+  for (int i = 0; i < n; ++i) {
+    const auto k = static_cast<std::size_t>(i);
+    const msghdr& h = msgs_[k].msg_hdr;
+    RxMeta& m = meta_[k];
+    m = {};
+    m.ipv6 = ipv6;
+    m.truncated = (h.msg_flags & MSG_TRUNC) != 0;
+    m.length = std::min<std::size_t>(msgs_[k].msg_len, buffer_size_);
+    if (ipv6) std::memcpy(m.source.data(), &names_[k].sin6_addr, 16);
+    for (cmsghdr* c = CMSG_FIRSTHDR(&h); c != nullptr; c = CMSG_NXTHDR(const_cast<msghdr*>(&h), c)) {
+      if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_RECVFRAGSIZE) {
+        m.reassembled = true;
+      } else if (c->cmsg_level == IPPROTO_IPV6) {
+        if (c->cmsg_type == IPV6_RECVFRAGSIZE) {
+          m.reassembled = true;
+        } else if (c->cmsg_type == IPV6_PKTINFO) {
+          in6_pktinfo info{};
+          std::memcpy(&info, CMSG_DATA(c), sizeof info);
+          std::memcpy(m.destination.data(), &info.ipi6_addr, 16);
+        } else if (c->cmsg_type == IPV6_TCLASS || c->cmsg_type == IPV6_HOPLIMIT) {
+          int v = 0;
+          std::memcpy(&v, CMSG_DATA(c), sizeof v);
+          (c->cmsg_type == IPV6_TCLASS ? m.traffic_class : m.hop_limit) = static_cast<std::uint8_t>(v);
+        }
+      }
+    }
+  }
+  return n;
+}
+
+SendBatch::SendBatch(std::size_t max_messages, std::size_t max_iovecs)
+    : msgs_(max_messages), iovs_(max_iovecs), names_(max_messages) {}
+
+bool SendBatch::Add(const sockaddr* destination, socklen_t destination_length,
+                    std::span<const iovec> pieces) {
+  if (count_ == msgs_.size() || iov_used_ + pieces.size() > iovs_.size() ||
+      destination_length > sizeof(sockaddr_in6)) {
+    return false;
+  }
+  std::memcpy(&names_[count_], destination, destination_length);
+  for (std::size_t i = 0; i < pieces.size(); ++i) iovs_[iov_used_ + i] = pieces[i];
+  msghdr& h = msgs_[count_].msg_hdr;
+  h = {};
+  h.msg_name = &names_[count_];
+  h.msg_namelen = destination_length;
+  h.msg_iov = &iovs_[iov_used_];
+  h.msg_iovlen = pieces.size();
+  iov_used_ += pieces.size();
+  ++count_;
+  return true;
+}
+
+SendResult SendBatch::Flush(int fd) {
+  SendResult r;
+  std::size_t next = 0;
+  while (next < count_) {
+    const int n = ::sendmmsg(fd, msgs_.data() + next, static_cast<unsigned>(count_ - next), MSG_DONTWAIT);
+    if (n > 0) {
+      for (std::size_t i = next; i < next + static_cast<std::size_t>(n); ++i) r.bytes += msgs_[i].msg_len;
+      r.sent += static_cast<std::size_t>(n);
+      next += static_cast<std::size_t>(n);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    // The datagram at `next` was refused (EMSGSIZE, EHOSTUNREACH, ENOBUFS, ...): skip it.
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      ++r.would_block;
+    } else {
+      ++r.failed;
+      r.last_error = errno;
+    }
+    ++next;
+  }
+  count_ = 0;
+  iov_used_ = 0;
+  return r;
+}
+
+}  // namespace nvgre::io
