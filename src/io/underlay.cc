@@ -1,6 +1,7 @@
 #include "nvgre/io/underlay.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include <array>
@@ -151,7 +152,7 @@ bool SendBatch::Add(const sockaddr* destination, socklen_t destination_length,
   return true;
 }
 
-SendResult SendBatch::Flush(int fd) {
+SendResult SendBatch::Flush(int fd, int wait_ms) {
   SendResult r;
   std::size_t next = 0;
   while (next < count_) {
@@ -165,6 +166,8 @@ SendResult SendBatch::Flush(int fd) {
     if (n < 0 && errno == EINTR) continue;
     // The datagram at `next` was refused (EMSGSIZE, EHOSTUNREACH, ENOBUFS, ...): skip it.
     if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      pollfd p{fd, POLLOUT, 0};
+      if (wait_ms > 0 && ::poll(&p, 1, wait_ms) > 0) continue;  // room again: retry it
       ++r.would_block;
     } else {
       ++r.failed;

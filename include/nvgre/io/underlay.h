@@ -121,8 +121,9 @@ class SendBatch {
            std::span<const iovec> pieces);
   std::size_t size() const { return count_; }
   bool empty() const { return count_ == 0; }
-  // sendmmsg until every queued datagram is sent or refused; clears the batch.
-  SendResult Flush(int fd);
+  // sendmmsg until every queued datagram is sent or refused; clears the batch. When the socket
+  // buffer is full, waits up to `wait_ms` for room (poll POLLOUT) before giving a datagram up.
+  SendResult Flush(int fd, int wait_ms = 0);
 
  private:
   std::vector<mmsghdr> msgs_;

@@ -1,0 +1,205 @@
+#include "daemon/control.h"
+
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <iomanip>
+#include <ostream>
+#include <sstream>
+
+namespace nvgre::daemon {
+namespace {
+
+bool FillAddress(const std::string& path, sockaddr_un& a, std::string* error) {
+  a = {};
+  a.sun_family = AF_UNIX;
+  if (path.empty() || path.size() >= sizeof a.sun_path) {
+    if (error) *error = "control socket path '" + path + "' is empty or too long";
+    return false;
+  }
+  std::memcpy(a.sun_path, path.data(), path.size());
+  return true;
+}
+
+bool WriteAll(int fd, const std::string& s) {
+  std::size_t done = 0;
+  while (done < s.size()) {
+    const ssize_t n = ::send(fd, s.data() + done, s.size() - done, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    done += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+}  // namespace
+
+int ListenControlSocket(const std::string& path, std::string* error) {
+  sockaddr_un a{};
+  if (!FillAddress(path, a, error)) return -1;
+  std::error_code ec;
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
+  // A socket file nobody listens on is left over from a process that died: replace it.
+  if (std::filesystem::exists(path, ec)) {
+    const int probe = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    const bool live = ::connect(probe, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+    ::close(probe);
+    if (live) {
+      if (error) *error = "control socket " + path + " is in use (another nvgred is running)";
+      return -1;
+    }
+    ::unlink(path.c_str());
+  }
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    if (error) *error = std::string("control socket: ") + std::strerror(errno);
+    return -1;
+  }
+  const mode_t old = ::umask(0117);  // the socket file is created 0660
+  const int bound = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  ::umask(old);
+  if (bound < 0 || ::listen(fd, 16) < 0) {
+    if (error) *error = "control socket " + path + ": " + std::strerror(errno);
+    ::close(fd);
+    return -1;
+  }
+  ::chmod(path.c_str(), 0660);
+  return fd;
+}
+
+void ServeControlClient(int client, const std::function<nlohmann::json(const nlohmann::json&)>& handler) {
+  timeval timeout{2, 0};
+  ::setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  ::setsockopt(client, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
+  std::string request;
+  char buf[4096];
+  bool too_long = false;
+  for (;;) {
+    const ssize_t n = ::recv(client, buf, sizeof buf, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    request.append(buf, static_cast<std::size_t>(n));
+    if (request.size() > kMaxRequestBytes) {
+      too_long = true;
+      break;
+    }
+    if (request.find('\n') != std::string::npos) break;
+  }
+  nlohmann::json reply;
+  if (too_long) {
+    reply = {{"ok", false}, {"error", "request longer than " + std::to_string(kMaxRequestBytes) + " bytes"}};
+  } else {
+    const nlohmann::json parsed = nlohmann::json::parse(request, nullptr, /*allow_exceptions=*/false);
+    if (parsed.is_discarded() || !parsed.is_object()) {
+      reply = {{"ok", false}, {"error", "request is not a JSON object"}};
+    } else {
+      reply = handler(parsed);
+    }
+  }
+  WriteAll(client, reply.dump() + "\n");
+  ::close(client);
+}
+
+int RunCtl(const std::string& socket_path, const std::string& command, bool json,
+           std::ostream& out, std::ostream& err) {
+  sockaddr_un a{};
+  std::string error;
+  if (!FillAddress(socket_path, a, &error)) {
+    err << "nvgred ctl: " << error << "\n";
+    return 1;
+  }
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) < 0) {
+    err << "nvgred ctl: cannot connect to " << socket_path << ": " << std::strerror(errno)
+        << " (is nvgred running? --socket PATH names another socket)\n";
+    if (fd >= 0) ::close(fd);
+    return 1;
+  }
+  timeval timeout{10, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  const nlohmann::json request = {{"command", command}};
+  if (!WriteAll(fd, request.dump() + "\n")) {
+    err << "nvgred ctl: sending the request failed: " << std::strerror(errno) << "\n";
+    ::close(fd);
+    return 1;
+  }
+  ::shutdown(fd, SHUT_WR);
+  std::string reply;
+  char buf[65536];
+  for (;;) {
+    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    reply.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  const nlohmann::json parsed = nlohmann::json::parse(reply, nullptr, false);
+  if (parsed.is_discarded() || !parsed.is_object()) {
+    err << "nvgred ctl: no valid reply from " << socket_path << " (daemon gone?)\n";
+    return 1;
+  }
+  if (!parsed.value("ok", false)) {
+    err << "nvgred ctl: " << parsed.value("error", std::string("request failed")) << "\n";
+    return 1;
+  }
+  const nlohmann::json& result = parsed["result"];
+  if (json) {
+    out << result.dump(2) << "\n";
+  } else if (command == "stats") {
+    out << FormatStatsText(result);
+  } else {
+    out << result.dump(2) << "\n";
+  }
+  return 0;
+}
+
+namespace {
+const nlohmann::json& Member(const nlohmann::json& j, const char* key) {
+  static const nlohmann::json kNull;
+  const auto it = j.find(key);
+  return it == j.end() ? kNull : *it;
+}
+}  // namespace
+
+std::string FormatStatsText(const nlohmann::json& s) {
+  std::ostringstream o;
+  auto num = [](const nlohmann::json& j, const char* k) { return j.value(k, std::uint64_t{0}); };
+  o << "workers " << s.value("workers", 0) << ", up " << s.value("uptime_seconds", 0.0) << " s\n";
+  o << "ports:\n";
+  o << "  " << std::left << std::setw(16) << "tap" << std::setw(10) << "vsid" << std::setw(19)
+    << "mac" << std::right << std::setw(12) << "rx packets" << std::setw(14) << "rx bytes"
+    << std::setw(12) << "tx packets" << std::setw(14) << "tx bytes" << "\n";
+  for (const auto& p : Member(s, "ports")) {
+    o << "  " << std::left << std::setw(16) << p.value("tap", std::string()) << std::setw(10)
+      << p.value("vsid", 0) << std::setw(19) << p.value("mac", std::string()) << std::right
+      << std::setw(12) << num(p, "rx_packets") << std::setw(14) << num(p, "rx_bytes")
+      << std::setw(12) << num(p, "tx_packets") << std::setw(14) << num(p, "tx_bytes") << "\n";
+  }
+  for (const char* dir : {"tx", "rx"}) {
+    o << dir << ":";
+    for (const auto& [k, v] : Member(s, dir).items()) o << " " << k << "=" << v;
+    o << "\n";
+  }
+  o << "rss queues (packets per worker):";
+  for (const auto& v : Member(s, "rss_queues")) o << " " << v;
+  o << "\n";
+  o << "other:";
+  for (const auto& [k, v] : Member(s, "other").items()) o << " " << k << "=" << v;
+  o << "\ndrops (non-zero):\n";
+  bool any = false;
+  for (const auto& [k, v] : Member(s, "drops").items()) {
+    if (v.get<std::uint64_t>() == 0) continue;
+    any = true;
+    o << "  " << std::left << std::setw(32) << k << std::right << v << "\n";
+  }
+  if (!any) o << "  none\n";
+  return o.str();
+}
+
+}  // namespace nvgre::daemon

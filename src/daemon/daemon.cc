@@ -1,0 +1,314 @@
+#include "daemon/daemon.h"
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <nlohmann/json.hpp>
+
+#include "daemon/control.h"
+#include "daemon/log.h"
+
+namespace nvgre::daemon {
+namespace {
+
+constexpr std::size_t kHandoffSlots = 1024;
+constexpr int kSocketBufferBytes = 8 << 20;
+
+Provider MakeProvider(const virt::IpAddress& a) {
+  Provider p;
+  if (const auto* v4 = std::get_if<wire::Ipv4Address>(&a)) {
+    sockaddr_in s{};
+    s.sin_family = AF_INET;
+    std::memcpy(&s.sin_addr, v4->data(), 4);
+    std::memcpy(&p.address, &s, sizeof s);
+    p.length = sizeof s;
+  } else {
+    sockaddr_in6 s{};
+    s.sin6_family = AF_INET6;
+    std::memcpy(&s.sin6_addr, std::get<wire::Ipv6Address>(a).data(), 16);
+    std::memcpy(&p.address, &s, sizeof s);
+    p.length = sizeof s;
+    p.ipv6 = true;
+  }
+  return p;
+}
+
+virt::VnetTxLimits LimitsFor(unsigned offloads) {
+  virt::VnetTxLimits l;
+  l.csum = (offloads & io::kTunFCsum) != 0;
+  l.tso4 = (offloads & io::kTunFTso4) != 0;
+  l.tso6 = (offloads & io::kTunFTso6) != 0;
+  l.uso = (offloads & (io::kTunFUso4 | io::kTunFUso6)) != 0;
+  l.max_segments = kMaxSegmentsPerSend;
+  return l;
+}
+
+}  // namespace
+
+std::variant<std::unique_ptr<Daemon>, std::string> Daemon::Create(const Config& config) {
+  std::unique_ptr<Daemon> d(new Daemon());
+  if (std::string error = d->Setup(config); !error.empty()) return error;
+  return d;
+}
+
+std::string Daemon::Setup(const Config& config) {
+  config_ = config;
+  workers_ = config.daemon.workers != 0 ? config.daemon.workers
+                                          : std::max(1u, std::thread::hardware_concurrency());
+  if (config.ports.size() > kMaxPorts) return "more than " + std::to_string(kMaxPorts) + " ports";
+
+  // The emulated NIC, brought up as NDIS does for NVGRE task offload (spec §8).
+  offload::AdapterCapabilities caps = offload::AdapterCapabilities::Default();
+  caps.vmq_queues = static_cast<std::uint16_t>(offload::VmqTable::kMaxFilters);
+  adapter_ = std::make_unique<offload::Adapter>(caps);
+  using offload::NdisStatus;
+  if (const NdisStatus st = adapter_->SetOffloadEncapsulation(offload::OffloadEncapsulation::Ethernet());
+      st != NdisStatus::kSuccess) {
+    return std::string("OID_OFFLOAD_ENCAPSULATION: ") + std::string(offload::ToString(st));
+  }
+  offload::OffloadParameters on;
+  on.encapsulated_packet_task_offload = offload::kNdisOffloadSetOn;
+  on.encapsulation_types = offload::kNdisEncapsulationTypeGreMac;
+  if (const NdisStatus st = adapter_->SetOffloadParameters(on); st != NdisStatus::kSuccess) {
+    return std::string("OID_TCP_OFFLOAD_PARAMETERS: ") + std::string(offload::ToString(st));
+  }
+  offload::RssParameters rss;
+  rss.SetIndirection(static_cast<std::uint16_t>(offload::kRssMaxIndirectionEntries),
+                     static_cast<std::uint16_t>(std::min<std::size_t>(workers_, caps.rss_queues)));
+  if (const NdisStatus st = adapter_->SetRssParameters(rss); st != NdisStatus::kSuccess) {
+    return std::string("OID_GEN_RECEIVE_SCALE_PARAMETERS: ") + std::string(offload::ToString(st));
+  }
+  // VMQ: port slot i's MAC on queue i + 1, matched against the inner header (GRE flag, §5.2).
+  for (std::size_t i = 0; i < config.ports.size() && i + 1 < caps.vmq_queues; ++i) {
+    offload::ReceiveFilter f;
+    f.filter_id = static_cast<std::uint32_t>(i + 1);
+    f.queue_id = static_cast<std::uint16_t>(i + 1);
+    f.flags = offload::kReceiveFilterPacketEncapsulationGre;
+    (void)f.AddField(offload::ReceiveFilterField::MacEquals(config.ports[i].mac));
+    if (const NdisStatus st = adapter_->SetReceiveFilter(f); st != NdisStatus::kSuccess) {
+      NVGRED_LOG_WARN("port %s: VMQ filter refused (%s); the policy lookup steers it",
+                      config.ports[i].tap.c_str(), std::string(offload::ToString(st)).c_str());
+    }
+  }
+
+  // Underlay.
+  shared_ = std::make_unique<DatapathShared>(workers_, kHandoffSlots,
+                                             kUnderlayHeadroom + 16384);
+  if (config.underlay.ipv4) {
+    auto r = io::OpenGreReceiverIpv4(*config.underlay.ipv4, kSocketBufferBytes);
+    if (auto* e = std::get_if<io::IoError>(&r)) return e->message;
+    shared_->rx4 = std::move(std::get<io::Fd>(r));
+  }
+  if (config.underlay.ipv6) {
+    auto r = io::OpenGreReceiverIpv6(*config.underlay.ipv6, kSocketBufferBytes);
+    if (auto* e = std::get_if<io::IoError>(&r)) return e->message;
+    shared_->rx6 = std::move(std::get<io::Fd>(r));
+  }
+  for (std::size_t w = 0; w < workers_; ++w) {
+    for (int family : {AF_INET, AF_INET6}) {
+      const bool wanted = family == AF_INET ? config.underlay.ipv4.has_value()
+                                            : config.underlay.ipv6.has_value();
+      if (!wanted) {
+        senders_.emplace_back();
+        continue;
+      }
+      auto r = io::OpenRawSender(family, kSocketBufferBytes);
+      if (auto* e = std::get_if<io::IoError>(&r)) return e->message;
+      senders_.push_back(std::move(std::get<io::Fd>(r)));
+    }
+  }
+
+  // Ports.
+  auto state = std::make_unique<DatapathState>();
+  for (const PortEntry& p : config.ports) {
+    io::TapOptions o;
+    o.name = p.tap;
+    o.queues = static_cast<unsigned>(workers_);
+    o.mac = p.mac;
+    o.mtu = config.PortMtu(p);
+    o.netns = p.netns;
+    auto r = io::Tap::Open(o);
+    if (auto* e = std::get_if<io::IoError>(&r)) return "port " + p.tap + ": " + e->message;
+    io::Tap& tap = taps_.emplace_back(std::move(std::get<io::Tap>(r)));
+    PortState ps;
+    ps.active = true;
+    ps.tap = p.tap;
+    ps.vsid = p.vsid;
+    ps.mac = p.mac;
+    ps.mtu = o.mtu;
+    for (unsigned q = 0; q < tap.queues(); ++q) ps.queue_fds.push_back(tap.queue_fd(q));
+    ps.limits = LimitsFor(tap.offloads());
+    state->ports.push_back(std::move(ps));
+    NVGRED_LOG_INFO("port %s: vsid %u mac %s mtu %u%s%s, %u queue(s), offloads 0x%x", p.tap.c_str(),
+                    p.vsid, wire::FormatMac(p.mac).c_str(), o.mtu, p.netns.empty() ? "" : " netns ",
+                    p.netns.c_str(), tap.queues(), tap.offloads());
+  }
+
+  // Policy.
+  virt::PolicyBuilder b;
+  for (const SubnetEntry& s : config.subnets) {
+    b.AddSubnet({.vsid = s.vsid, .multicast_group = s.multicast_group});
+  }
+  for (std::size_t i = 0; i < config.ports.size(); ++i) {
+    const PortEntry& p = config.ports[i];
+    b.AddPort({.port = static_cast<std::uint16_t>(i), .vsid = p.vsid, .mac = p.mac, .ips = p.ips});
+  }
+  for (const LookupEntry& l : config.lookups) {
+    b.AddRecord({.vsid = l.vsid, .mac = l.mac, .ips = l.ips, .provider = l.provider,
+                 .source = virt::RecordSource::kFile});
+  }
+  state->policy = std::move(b).Build();
+  for (const virt::IpAddress& a : state->policy->providers()) state->providers.push_back(MakeProvider(a));
+  state->adapter = adapter_->Snapshot();
+  state->tx_config = state->adapter->TxConfig();
+  state->underlay_ipv4 = config.underlay.ipv4;
+  state->underlay_ipv6 = config.underlay.ipv6;
+  state->underlay_mtu = config.underlay.mtu;
+  state->ttl = config.underlay.ttl;
+  state->flow_id = config.underlay.flow_id_mode == FlowIdMode::kAuto ? virt::kFlowIdFromHash
+                                                                     : config.underlay.flow_id;
+  shared_->state.Publish(std::move(state));
+
+  // Control socket.
+  std::string error;
+  control_fd_ = ListenControlSocket(config.control.socket, &error);
+  if (control_fd_ < 0) return error;
+  control_path_ = config.control.socket;
+
+  // Workers. Signals are handled by the main thread only (signalfd in Run).
+  sigset_t mask;
+  sigemptyset(&mask);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGPIPE}) sigaddset(&mask, sig);
+  pthread_sigmask(SIG_BLOCK, &mask, nullptr);
+  for (std::size_t w = 0; w < workers_; ++w) {
+    std::vector<int> fds{senders_[w * 2].get(), senders_[w * 2 + 1].get()};
+    auto worker = std::make_unique<Worker>(w, *shared_, fds);
+    const DatapathState* s = shared_->state.Read();
+    for (std::size_t slot = 0; slot < s->ports.size(); ++slot) {
+      worker->WatchPort(slot, s->ports[slot].queue_fds[w]);
+    }
+    worker_objects_.push_back(std::move(worker));
+  }
+  for (std::size_t w = 0; w < workers_; ++w) {
+    threads_.emplace_back([this, w](std::stop_token stop) { worker_objects_[w]->Run(stop); });
+  }
+  NVGRED_LOG_INFO("up: %zu worker(s), %zu port(s), %zu subnet(s), %zu lookup record(s), underlay mtu %u",
+                  workers_, config.ports.size(), config.subnets.size(), config.lookups.size(),
+                  config.underlay.mtu);
+  return "";
+}
+
+Daemon::~Daemon() {
+  StopWorkers();
+  taps_.clear();  // TAPs nvgred created go with their last queue
+  if (control_fd_ >= 0) {
+    ::close(control_fd_);
+    ::unlink(control_path_.c_str());
+  }
+}
+
+void Daemon::StopWorkers() {
+  for (auto& t : threads_) t.request_stop();
+  if (shared_) {
+    for (int fd : shared_->wake_fds) {
+      const std::uint64_t one = 1;
+      [[maybe_unused]] const ssize_t r = ::write(fd, &one, sizeof one);
+    }
+  }
+  threads_.clear();  // joins
+}
+
+int Daemon::Run() {
+  sigset_t mask;
+  sigemptyset(&mask);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&mask, sig);
+  const int sfd = ::signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+  std::array<pollfd, 2> fds{{{sfd, POLLIN, 0}, {control_fd_, POLLIN, 0}}};
+  for (;;) {
+    const int n = ::poll(fds.data(), fds.size(), 1000);
+    if (n < 0 && errno != EINTR) break;
+    if (fds[0].revents & POLLIN) {
+      signalfd_siginfo si{};
+      if (::read(sfd, &si, sizeof si) == static_cast<ssize_t>(sizeof si)) {
+        if (si.ssi_signo == SIGHUP) {
+          NVGRED_LOG_INFO("SIGHUP: reload is not implemented yet; configuration unchanged");
+        } else {
+          NVGRED_LOG_INFO("%s: shutting down", si.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM");
+          break;
+        }
+      }
+    }
+    if (fds[1].revents & POLLIN) {
+      for (;;) {
+        const int client = ::accept4(control_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+        if (client < 0) break;
+        ServeControlClient(client, [this](const nlohmann::json& r) { return HandleRequest(r); });
+      }
+    }
+  }
+  ::close(sfd);
+  StopWorkers();
+  return 0;
+}
+
+nlohmann::json Daemon::HandleRequest(const nlohmann::json& request) {
+  const std::string command = request.value("command", std::string());
+  if (command == "stats") return {{"ok", true}, {"result", Stats()}};
+  if (command == "version") return {{"ok", true}, {"result", {{"version", NVGRE_VERSION}}}};
+  return {{"ok", false}, {"error", "unknown command '" + command + "' (commands: stats, version)"}};
+}
+
+nlohmann::json Daemon::Stats() const {
+  std::vector<const WorkerCounters*> counters;
+  for (const auto& c : shared_->counters) counters.push_back(c.get());
+  const CounterTotals t = CounterTotals::Sum(counters);
+  nlohmann::json j;
+  j["workers"] = workers_;
+  j["uptime_seconds"] =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+  nlohmann::json ports = nlohmann::json::array();
+  for (std::size_t i = 0; i < config_.ports.size(); ++i) {
+    const PortEntry& p = config_.ports[i];
+    ports.push_back({{"tap", p.tap},
+                     {"vsid", p.vsid},
+                     {"mac", wire::FormatMac(p.mac)},
+                     {"rx_packets", t.ports[i].rx_packets},
+                     {"rx_bytes", t.ports[i].rx_bytes},
+                     {"tx_packets", t.ports[i].tx_packets},
+                     {"tx_bytes", t.ports[i].tx_bytes}});
+  }
+  j["ports"] = ports;
+  j["tx"] = {{"packets", t.tx_packets},
+             {"bytes", t.tx_bytes},
+             {"lso_super_frames", t.tx_lso_super_frames},
+             {"lso_segments", t.tx_lso_segments},
+             {"uso_super_frames", t.tx_uso_super_frames},
+             {"uso_segments", t.tx_uso_segments},
+             {"checksum_offloads", t.tx_checksum_offloads},
+             {"flood_copies", t.tx_flood_copies},
+             {"coalesced", 0}};
+  j["rx"] = {{"packets", t.rx_packets},
+             {"bytes", t.rx_bytes},
+             {"delivered", t.rx_delivered},
+             {"data_valid", t.rx_data_valid},
+             {"lso_super_frames", 0},
+             {"lso_segments", 0},
+             {"coalesced", t.rx_coalesced},
+             {"flow_id_nonzero", t.rx_flow_id_nonzero},
+             {"handoffs", t.rx_handoffs}};
+  j["other"] = {{"local_switched", t.local_switched},
+                {"neighbor_answered", t.neighbor_answered},
+                {"icmp_too_big_sent", t.icmp_too_big_sent}};
+  nlohmann::json drops = nlohmann::json::object();
+  for (std::size_t i = 0; i < kDropCount; ++i) drops[DropName(i)] = t.drops[i];
+  j["drops"] = drops;
+  j["rss_queues"] = t.rss_queues;
+  return j;
+}
+
+}  // namespace nvgre::daemon

@@ -1,0 +1,62 @@
+// The nvgred process: builds the datapath from a Config, runs the workers, and serves the
+// control socket and signals on the main thread until SIGINT or SIGTERM.
+//
+//   auto d = Daemon::Create(config);           // opens TAPs, sockets; errors name what failed
+//   if (auto* e = std::get_if<std::string>(&d)) { Log(*e); return 1; }
+//   return std::get<std::unique_ptr<Daemon>>(d)->Run();
+//
+// Setup, in order: the emulated NIC (offload::Adapter) brought up the way NDIS brings up a
+// NIC with NVGRE task offload (OID_OFFLOAD_ENCAPSULATION, OID_TCP_OFFLOAD_PARAMETERS with
+// EncapsulatedPacketTaskOffload ON / GRE_MAC, RSS with an indirection table over the workers,
+// one VMQ filter per port on its MAC flagged GRE so that it matches the inner header); the
+// underlay sockets; one TAP per port with a queue per worker; the policy; the workers.
+// Shutdown: the workers stop, the TAPs nvgred created disappear with their last queue, the
+// control socket file is removed.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <thread>
+#include <variant>
+#include <vector>
+
+#include "daemon/config.h"
+#include "daemon/datapath.h"
+#include <nlohmann/json_fwd.hpp>
+#include "nvgre/io/tap.h"
+#include "nvgre/offload/adapter.h"
+
+namespace nvgre::daemon {
+
+class Daemon {
+ public:
+  static std::variant<std::unique_ptr<Daemon>, std::string> Create(const Config& config);
+  ~Daemon();
+
+  // Serves the control socket and signals until SIGINT/SIGTERM; returns the exit code.
+  int Run();
+
+  // Control requests (the control socket's commands), as JSON.
+  nlohmann::json Stats() const;
+
+ private:
+  Daemon() = default;
+  std::string Setup(const Config& config);  // "" on success
+  void StopWorkers();
+  nlohmann::json HandleRequest(const nlohmann::json& request);
+
+  Config config_;
+  std::size_t workers_ = 1;
+  std::unique_ptr<offload::Adapter> adapter_;
+  std::unique_ptr<DatapathShared> shared_;
+  std::vector<io::Fd> senders_;              // [worker * 2 + family]
+  std::vector<io::Tap> taps_;                // by port slot
+  std::vector<std::unique_ptr<Worker>> worker_objects_;
+  std::vector<std::jthread> threads_;
+  int control_fd_ = -1;
+  std::string control_path_;
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+};
+
+}  // namespace nvgre::daemon
