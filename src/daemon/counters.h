@@ -49,7 +49,7 @@ namespace nvgre::daemon {
   X(kBadInnerIpChecksum, "bad-inner-ip-checksum", "the Rx engine found the inner IPv4 header checksum bad") \
   X(kBadInnerL4Checksum, "bad-inner-l4-checksum", "the Rx engine found the inner TCP/UDP checksum bad") \
   X(kUnderlayTruncated, "underlay-truncated", "an underlay datagram longer than the receive buffer") \
-  X(kHandoffFull, "handoff-queue-full", "the worker RSS chose for the flow had no room for the frame") \
+  X(kHandoffFull, "handoff-queue-full", "the worker RSS chose had no room for the frame (or it exceeds the underlay MTU)") \
   X(kNoPort, "no-port", "a frame for a port that is being removed")
 
 enum class DaemonDrop : std::uint8_t {

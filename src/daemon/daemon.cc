@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <nlohmann/json.hpp>
@@ -16,7 +17,6 @@
 namespace nvgre::daemon {
 namespace {
 
-constexpr std::size_t kHandoffSlots = 1024;
 constexpr int kSocketBufferBytes = 8 << 20;
 
 Provider MakeProvider(const virt::IpAddress& a) {
@@ -97,8 +97,10 @@ std::string Daemon::Setup(const Config& config) {
   }
 
   // Underlay.
-  shared_ = std::make_unique<DatapathShared>(workers_, kHandoffSlots,
-                                             kUnderlayHeadroom + 16384);
+  // Handoff rings: about 8 MiB each, at least 512 frames, at most 4096 (13 ms at 300 kpps).
+  const std::size_t slot_bytes = kUnderlayHeadroom + 14 + config.underlay.mtu;
+  const std::size_t slots = std::clamp<std::size_t>((8u << 20) / slot_bytes, 512, 4096);
+  shared_ = std::make_unique<DatapathShared>(workers_, slots, slot_bytes);
   if (config.underlay.ipv4) {
     auto r = io::OpenGreReceiverIpv4(*config.underlay.ipv4, kSocketBufferBytes);
     if (auto* e = std::get_if<io::IoError>(&r)) return e->message;

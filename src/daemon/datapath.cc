@@ -472,7 +472,9 @@ void Worker::DrainHandoffs(const DatapathState& s) {
 
 void Worker::Ingress(const DatapathState& s, std::span<std::uint8_t> frame,
                      const HandoffInfo& info) {
-  const auto d = virt::Decapsulate(frame);
+  // Reserved VSIDs (RFC 7637 §3.2) are never configured here: drop them by name.
+  static constexpr virt::DecapConfig kDecap{.drop_reserved_vsid = true, .verify_outer_ipv4_checksum = true};
+  const auto d = virt::Decapsulate(frame, kDecap);
   if (!d) return counters_.Drop(DropIndex(d.error()));
   if (d->flow_id != 0) counters_.rx_flow_id_nonzero.Add();
   // The outer IPv4 header was verified by Decapsulate, so a failure here is the inner one.
