@@ -3,7 +3,10 @@
 set -euo pipefail
 packages=(g++ cmake ninja-build pkg-config libpcap-dev libcli11-dev nlohmann-json3-dev
           libgtest-dev libgmock-dev libbenchmark-dev tshark tcpdump
-          clang-14 libclang-rt-14-dev)   # clang-14 + libFuzzer: scripts/fuzz.sh
+          clang-14 libclang-rt-14-dev     # clang-14 + libFuzzer: scripts/fuzz.sh
+          libtomlplusplus-dev             # nvgred's configuration
+          iproute2 ethtool procps python3 python3-scapy iperf3   # nvgred's integration tests
+          openvswitch-switch)             # the Open vSwitch peer of the interop test
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -43,7 +43,8 @@ namespace nvgre::daemon {
   X(kNoUnderlayFamily, "no-underlay-family", "the provider address is of a family without an underlay address") \
   X(kUnderlaySendFailed, "underlay-send-failed", "the kernel refused an underlay datagram (route, MTU)") \
   X(kUnderlaySendBlocked, "underlay-send-blocked", "the underlay socket buffer stayed full")        \
-  X(kTapWriteFailed, "tap-write-failed", "writing a frame to a VM's TAP failed (link down, ...)") \
+  X(kVmLinkDown, "vm-link-down", "a frame for a VM whose interface is down (the TAP refused it)") \
+  X(kTapWriteFailed, "tap-write-failed", "writing a frame to a VM's TAP failed otherwise")        \
   X(kUnknownVsid, "unknown-vsid", "NVGRE packet for a VSID without a subnet on this host")         \
   X(kUnknownInnerMac, "unknown-inner-mac", "NVGRE packet whose inner destination is no local port of its VSID") \
   X(kBadInnerIpChecksum, "bad-inner-ip-checksum", "the Rx engine found the inner IPv4 header checksum bad") \

@@ -526,7 +526,7 @@ bool Worker::WriteToPort(const DatapathState& s, std::size_t slot, const virt::V
   std::array<iovec, 2> iov{{{bytes.data(), bytes.size()},
                             {const_cast<std::uint8_t*>(frame.data()), frame.size()}}};
   if (::writev(s.ports[slot].queue_fds[index_], iov.data(), 2) < 0) {
-    counters_.Drop(DropIndex(DaemonDrop::kTapWriteFailed));
+    counters_.Drop(DropIndex(errno == EIO ? DaemonDrop::kVmLinkDown : DaemonDrop::kTapWriteFailed));
     return false;
   }
   PortCounters& pc = counters_.ports[slot];

@@ -3,12 +3,14 @@
 //   nvgred --config FILE                  run in the foreground, log to stderr
 //   nvgred check-config FILE              validate FILE and exit (0 valid, 1 invalid)
 //   nvgred ctl [--socket PATH] [--json] stats|version
+//   nvgred drops [--markdown]             every drop reason and what it means
 #include <CLI/CLI.hpp>
 #include <iostream>
 #include <string>
 
 #include "daemon/config.h"
 #include "daemon/control.h"
+#include "daemon/counters.h"
 #include "daemon/daemon.h"
 #include "daemon/log.h"
 
@@ -54,10 +56,27 @@ int main(int argc, char** argv) {
   ctl->add_flag("--json", json, "print one JSON object instead of text");
   ctl->add_option("command", command, "stats | version")->required();
 
+  bool markdown = false;
+  auto* drops = app.add_subcommand("drops", "list every drop reason with its help text");
+  drops->add_flag("--markdown", markdown, "as the README's table");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
+  }
+  if (*drops) {
+    if (markdown) std::cout << "| reason | meaning |\n|---|---|\n";
+    for (std::size_t i = 0; i < nvgre::daemon::kDropCount; ++i) {
+      const auto& name = nvgre::daemon::DropName(i);
+      const auto help = nvgre::daemon::DropHelp(i);
+      if (markdown) {
+        std::cout << "| `" << name << "` | " << help << " |\n";
+      } else {
+        std::cout << name << "\t" << help << "\n";
+      }
+    }
+    return 0;
   }
   if (*ctl) return nvgre::daemon::RunCtl(socket, command, json, std::cout, std::cerr);
   if (*check) {

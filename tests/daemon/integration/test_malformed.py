@@ -124,6 +124,9 @@ def main():
     ap.add_argument("--bytes", type=int, default=50_000_000)
     ap.add_argument("--only", help="run only these cases (comma-separated kinds)")
     args = ap.parse_args()
+    if os.geteuid() != 0:
+        print("needs root (network namespaces): skipped")
+        return 77
     with Lab("nm", time_limit=900) as lab:
         try:
             run(lab, args)
@@ -203,4 +206,4 @@ def run(lab, args):
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

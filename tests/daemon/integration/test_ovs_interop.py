@@ -26,6 +26,9 @@ def main():
     ap.add_argument("--nvgred", required=True)
     ap.add_argument("--bytes", type=int, default=10_000_000)
     args = ap.parse_args()
+    if os.geteuid() != 0:
+        print("needs root (network namespaces): skipped")
+        return 77
     if not available():
         print("openvswitch-switch is not installed: skipped")
         return 77

@@ -115,6 +115,9 @@ def main():
     ap.add_argument("--bytes", type=int, default=100_000_000)
     ap.add_argument("--workers", type=int, default=2)
     args = ap.parse_args()
+    if os.geteuid() != 0:
+        print("needs root (network namespaces): skipped")
+        return 77
     with Lab("nt", time_limit=900) as lab:
         try:
             run(lab, args)
@@ -177,4 +180,4 @@ def run(lab, args):
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
