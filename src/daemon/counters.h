@@ -45,6 +45,7 @@ namespace nvgre::daemon {
   X(kUnderlaySendBlocked, "underlay-send-blocked", "the underlay socket buffer stayed full")        \
   X(kVmLinkDown, "vm-link-down", "a frame for a VM whose interface is down (the TAP refused it)") \
   X(kTapWriteFailed, "tap-write-failed", "writing a frame to a VM's TAP failed otherwise")        \
+  X(kNotOurAddress, "not-our-address", "NVGRE to another address of this host than the provider address or a joined group") \
   X(kUnknownVsid, "unknown-vsid", "NVGRE packet for a VSID without a subnet on this host")         \
   X(kUnknownInnerMac, "unknown-inner-mac", "NVGRE packet whose inner destination is no local port of its VSID") \
   X(kBadInnerIpChecksum, "bad-inner-ip-checksum", "the Rx engine found the inner IPv4 header checksum bad") \

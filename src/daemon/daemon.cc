@@ -19,25 +19,6 @@ namespace {
 
 constexpr int kSocketBufferBytes = 8 << 20;
 
-Provider MakeProvider(const virt::IpAddress& a) {
-  Provider p;
-  if (const auto* v4 = std::get_if<wire::Ipv4Address>(&a)) {
-    sockaddr_in s{};
-    s.sin_family = AF_INET;
-    std::memcpy(&s.sin_addr, v4->data(), 4);
-    std::memcpy(&p.address, &s, sizeof s);
-    p.length = sizeof s;
-  } else {
-    sockaddr_in6 s{};
-    s.sin6_family = AF_INET6;
-    std::memcpy(&s.sin6_addr, std::get<wire::Ipv6Address>(a).data(), 16);
-    std::memcpy(&p.address, &s, sizeof s);
-    p.length = sizeof s;
-    p.ipv6 = true;
-  }
-  return p;
-}
-
 virt::VnetTxLimits LimitsFor(unsigned offloads) {
   virt::VnetTxLimits l;
   l.csum = (offloads & io::kTunFCsum) != 0;
@@ -101,15 +82,36 @@ std::string Daemon::Setup(const Config& config) {
   const std::size_t slot_bytes = kUnderlayHeadroom + 14 + config.underlay.mtu;
   const std::size_t slots = std::clamp<std::size_t>((8u << 20) / slot_bytes, 512, 4096);
   shared_ = std::make_unique<DatapathShared>(workers_, slots, slot_bytes);
+  // Subnets that flood through a provider multicast group (RFC 7637 §4.5): their receivers stay
+  // unbound (a bound raw socket sees only its unicast address) and join the groups.
+  std::vector<virt::IpAddress> groups;
+  for (const SubnetEntry& s : config.subnets) {
+    if (s.multicast_group &&
+        std::find(groups.begin(), groups.end(), *s.multicast_group) == groups.end()) {
+      groups.push_back(*s.multicast_group);
+    }
+  }
+  auto has_group = [&](bool v6) {
+    return std::any_of(groups.begin(), groups.end(), [&](const auto& g) { return virt::IsIpv6(g) == v6; });
+  };
   if (config.underlay.ipv4) {
-    auto r = io::OpenGreReceiverIpv4(*config.underlay.ipv4, kSocketBufferBytes);
+    auto r = io::OpenGreReceiverIpv4(*config.underlay.ipv4, kSocketBufferBytes, !has_group(false));
     if (auto* e = std::get_if<io::IoError>(&r)) return e->message;
     shared_->rx4 = std::move(std::get<io::Fd>(r));
   }
   if (config.underlay.ipv6) {
-    auto r = io::OpenGreReceiverIpv6(*config.underlay.ipv6, kSocketBufferBytes);
+    auto r = io::OpenGreReceiverIpv6(*config.underlay.ipv6, kSocketBufferBytes, !has_group(true));
     if (auto* e = std::get_if<io::IoError>(&r)) return e->message;
     shared_->rx6 = std::move(std::get<io::Fd>(r));
+  }
+  for (const virt::IpAddress& g : groups) {
+    std::optional<io::IoError> e;
+    if (const auto* v4 = std::get_if<wire::Ipv4Address>(&g)) {
+      e = io::JoinGroup(shared_->rx4.get(), *v4, *config.underlay.ipv4);
+    } else {
+      e = io::JoinGroup(shared_->rx6.get(), std::get<wire::Ipv6Address>(g), *config.underlay.ipv6);
+    }
+    if (e) return "multicast group " + virt::FormatIpAddress(g) + ": " + e->message;
   }
   for (std::size_t w = 0; w < workers_; ++w) {
     for (int family : {AF_INET, AF_INET6}) {
@@ -121,7 +123,12 @@ std::string Daemon::Setup(const Config& config) {
       }
       auto r = io::OpenRawSender(family, kSocketBufferBytes);
       if (auto* e = std::get_if<io::IoError>(&r)) return e->message;
-      senders_.push_back(std::move(std::get<io::Fd>(r)));
+      io::Fd& fd = senders_.emplace_back(std::move(std::get<io::Fd>(r)));
+      if (has_group(family == AF_INET6)) {
+        const auto e = family == AF_INET ? io::SetMulticastSource(fd.get(), *config.underlay.ipv4)
+                                         : io::SetMulticastSource(fd.get(), *config.underlay.ipv6);
+        if (e) return e->message;
+      }
     }
   }
 
@@ -168,6 +175,7 @@ std::string Daemon::Setup(const Config& config) {
   for (const virt::IpAddress& a : state->policy->providers()) state->providers.push_back(MakeProvider(a));
   state->adapter = adapter_->Snapshot();
   state->tx_config = state->adapter->TxConfig();
+  state->groups = groups;
   state->underlay_ipv4 = config.underlay.ipv4;
   state->underlay_ipv6 = config.underlay.ipv6;
   state->underlay_mtu = config.underlay.mtu;

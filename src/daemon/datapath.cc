@@ -3,6 +3,7 @@
 #include <poll.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <netinet/in.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -40,6 +41,25 @@ wire::MacAddress MacAt(std::span<const std::uint8_t> frame, std::size_t at) {
 }
 
 }  // namespace
+
+Provider MakeProvider(const virt::IpAddress& a) {
+  Provider p;
+  if (const auto* v4 = std::get_if<wire::Ipv4Address>(&a)) {
+    sockaddr_in s{};
+    s.sin_family = AF_INET;
+    std::memcpy(&s.sin_addr, v4->data(), 4);
+    std::memcpy(&p.address, &s, sizeof s);
+    p.length = sizeof s;
+  } else {
+    sockaddr_in6 s{};
+    s.sin6_family = AF_INET6;
+    std::memcpy(&s.sin6_addr, std::get<wire::Ipv6Address>(a).data(), 16);
+    std::memcpy(&p.address, &s, sizeof s);
+    p.length = sizeof s;
+    p.ipv6 = true;
+  }
+  return p;
+}
 
 DatapathShared::DatapathShared(std::size_t worker_count, std::size_t ring_slots,
                                std::size_t slot_bytes)
@@ -215,7 +235,8 @@ void Worker::Egress(const DatapathState& s, std::size_t slot, virt::PacketBuffer
       return;
     }
     case virt::Policy::Kind::kRemote:
-      return SendRemote(s, port, pkt, *req, d.provider);
+      return SendRemote(s, port, pkt, *req, s.policy->providers()[d.provider],
+                        s.providers[d.provider]);
     case virt::Policy::Kind::kNone:
       return counters_.Drop(DropIndex(DaemonDrop::kNoLookupRecord));
   }
@@ -245,6 +266,21 @@ virt::EncapConfig EncapFor(const DatapathState& s, std::uint32_t vsid,
   return c;
 }
 
+// The outer destination is our provider address or a group we joined (an unbound receiver
+// also sees GRE for the host's other addresses).
+bool ForUs(const DatapathState& s, const virt::OuterIp& outer) {
+  virt::IpAddress destination;
+  if (const auto* v4 = std::get_if<virt::OuterIpv4>(&outer)) {
+    if (s.underlay_ipv4 && v4->destination == *s.underlay_ipv4) return true;
+    destination = v4->destination;
+  } else {
+    const auto& v6 = std::get<virt::OuterIpv6>(outer);
+    if (s.underlay_ipv6 && v6.destination == *s.underlay_ipv6) return true;
+    destination = v6.destination;
+  }
+  return std::find(s.groups.begin(), s.groups.end(), destination) != s.groups.end();
+}
+
 bool IsSegmentation(virt::VnetTxKind k) {
   return k == virt::VnetTxKind::kTcpSegmentation || k == virt::VnetTxKind::kUdpSegmentation;
 }
@@ -252,8 +288,8 @@ bool IsSegmentation(virt::VnetTxKind k) {
 }  // namespace
 
 void Worker::SendRemote(const DatapathState& s, const PortState& from, virt::PacketBuffer& pkt,
-                        const virt::VnetTxRequest& req, std::uint32_t provider_index) {
-  const virt::IpAddress& provider = s.policy->providers()[provider_index];
+                        const virt::VnetTxRequest& req, const virt::IpAddress& provider,
+                        const Provider& p) {
   const std::size_t outer_ip = OuterIpLength(s, provider);
   if (outer_ip == 0) return counters_.Drop(DropIndex(DaemonDrop::kNoUnderlayFamily));
 
@@ -309,7 +345,6 @@ void Worker::SendRemote(const DatapathState& s, const PortState& from, virt::Pac
     case offload::TxAction::kChecksum: counters_.tx_checksum_offloads.Add(); break;
     default: break;
   }
-  const Provider& p = s.providers[provider_index];
   io::SendBatch& batch = x.sends[p.ipv6 ? 1 : 0];
   const auto segments = std::span(x.segments).subspan(x.segments_used, r.segment_count);
   for (const offload::TxSegment& seg : segments) {
@@ -357,14 +392,29 @@ void Worker::Flood(const DatapathState& s, std::size_t from_slot, const virt::Pa
   for (std::uint16_t port : subnet->local_ports) {
     if (port != from_slot && WriteToPort(s, port, local, frame)) counters_.local_switched.Add();
   }
-  // Head-end replication: one unicast copy per provider with records in this VSID.
   Scratch& x = *scratch_;
-  for (std::uint32_t provider : subnet->flood_providers) {
+  auto copy = [&]() -> virt::PacketBuffer* {
     if (x.flood_used == x.flood_buffers.size()) FlushSends();
-    virt::PacketBuffer& copy = x.flood_buffers[x.flood_used++];
-    if (!copy.Assign(frame)) return counters_.Drop(DropIndex(virt::EncapError::kBufferTooSmall));
+    virt::PacketBuffer& c = x.flood_buffers[x.flood_used++];
+    if (!c.Assign(frame)) {
+      counters_.Drop(DropIndex(virt::EncapError::kBufferTooSmall));
+      return nullptr;
+    }
     counters_.tx_flood_copies.Add();
-    SendRemote(s, from, copy, req, provider);
+    return &c;
+  };
+  // RFC 7637 §4.5: the VSID's provider multicast group when it has one...
+  if (subnet->multicast_group) {
+    if (virt::PacketBuffer* c = copy()) {
+      SendRemote(s, from, *c, req, *subnet->multicast_group, MakeProvider(*subnet->multicast_group));
+    }
+    return;
+  }
+  // ... else head-end replication: one unicast copy per provider with records in this VSID.
+  for (std::uint32_t provider : subnet->flood_providers) {
+    if (virt::PacketBuffer* c = copy()) {
+      SendRemote(s, from, *c, req, s.policy->providers()[provider], s.providers[provider]);
+    }
   }
 }
 
@@ -476,6 +526,7 @@ void Worker::Ingress(const DatapathState& s, std::span<std::uint8_t> frame,
   static constexpr virt::DecapConfig kDecap{.drop_reserved_vsid = true, .verify_outer_ipv4_checksum = true};
   const auto d = virt::Decapsulate(frame, kDecap);
   if (!d) return counters_.Drop(DropIndex(d.error()));
+  if (!ForUs(s, d->outer_ip)) return counters_.Drop(DropIndex(DaemonDrop::kNotOurAddress));
   if (d->flow_id != 0) counters_.rx_flow_id_nonzero.Add();
   // The outer IPv4 header was verified by Decapsulate, so a failure here is the inner one.
   if (info.checksum.ip_checksum_failed()) return counters_.Drop(DropIndex(DaemonDrop::kBadInnerIpChecksum));

@@ -72,6 +72,7 @@ struct Provider {
   socklen_t length = 0;
   bool ipv6 = false;
 };
+Provider MakeProvider(const virt::IpAddress& address);
 
 struct DatapathState {
   std::shared_ptr<const virt::Policy> policy;
@@ -79,6 +80,7 @@ struct DatapathState {
   offload::TxOffloadConfig tx_config;
   std::vector<PortState> ports;        // by slot, kMaxPorts at most
   std::vector<Provider> providers;     // by policy provider index
+  std::vector<virt::IpAddress> groups; // underlay multicast groups joined (subnets' flood groups)
   std::optional<wire::Ipv4Address> underlay_ipv4;
   std::optional<wire::Ipv6Address> underlay_ipv6;
   std::uint32_t underlay_mtu = 1500;
@@ -122,7 +124,8 @@ class Worker {
   void Egress(const DatapathState& s, std::size_t slot, virt::PacketBuffer& pkt,
               const virt::VnetHdr& hdr);
   void SendRemote(const DatapathState& s, const PortState& from, virt::PacketBuffer& pkt,
-                  const virt::VnetTxRequest& req, std::uint32_t provider);
+                  const virt::VnetTxRequest& req, const virt::IpAddress& destination,
+                  const Provider& provider);
   void Flood(const DatapathState& s, std::size_t from_slot, const virt::PacketBuffer& pkt,
              const virt::VnetHdr& hdr, const virt::VnetTxRequest& req);
   void Ingress(const DatapathState& s, std::span<std::uint8_t> frame, const HandoffInfo& info);

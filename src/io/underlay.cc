@@ -1,6 +1,8 @@
 #include "nvgre/io/underlay.h"
 
 #include <fcntl.h>
+#include <ifaddrs.h>
+#include <net/if.h>
 #include <poll.h>
 #include <unistd.h>
 
@@ -40,13 +42,14 @@ Fd::~Fd() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-std::variant<Fd, IoError> OpenGreReceiverIpv4(const wire::Ipv4Address& local, int receive_buffer) {
+std::variant<Fd, IoError> OpenGreReceiverIpv4(const wire::Ipv4Address& local, int receive_buffer,
+                                              bool bind_local) {
   Fd fd(::socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, kIpProtoGre));
   if (!fd) return IoError{"raw IPv4 socket for protocol 47: " + Errno()};
   sockaddr_in a{};
   a.sin_family = AF_INET;
   std::memcpy(&a.sin_addr, local.data(), 4);
-  if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) < 0) {
+  if (bind_local && ::bind(fd.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) < 0) {
     return IoError{"bind raw IPv4 socket to the provider address: " + Errno()};
   }
   if (On(fd.get(), IPPROTO_IP, IP_RECVFRAGSIZE) < 0) return IoError{"IP_RECVFRAGSIZE: " + Errno()};
@@ -54,13 +57,14 @@ std::variant<Fd, IoError> OpenGreReceiverIpv4(const wire::Ipv4Address& local, in
   return fd;
 }
 
-std::variant<Fd, IoError> OpenGreReceiverIpv6(const wire::Ipv6Address& local, int receive_buffer) {
+std::variant<Fd, IoError> OpenGreReceiverIpv6(const wire::Ipv6Address& local, int receive_buffer,
+                                              bool bind_local) {
   Fd fd(::socket(AF_INET6, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, kIpProtoGre));
   if (!fd) return IoError{"raw IPv6 socket for next header 47: " + Errno()};
   sockaddr_in6 a{};
   a.sin6_family = AF_INET6;
   std::memcpy(&a.sin6_addr, local.data(), 16);
-  if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) < 0) {
+  if (bind_local && ::bind(fd.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) < 0) {
     return IoError{"bind raw IPv6 socket to the provider address: " + Errno()};
   }
   for (int option : {IPV6_RECVPKTINFO, IPV6_RECVTCLASS, IPV6_RECVHOPLIMIT, IPV6_RECVFRAGSIZE}) {
@@ -78,6 +82,71 @@ std::variant<Fd, IoError> OpenRawSender(int family, int send_buffer) {
                           " IPPROTO_RAW socket: " + Errno()};
   SetBuffer(fd.get(), SO_SNDBUFFORCE, SO_SNDBUF, send_buffer);
   return fd;
+}
+
+namespace {
+
+// The index of the interface that holds `local`, or 0.
+unsigned InterfaceOf(const void* local, int family) {
+  ifaddrs* list = nullptr;
+  if (::getifaddrs(&list) != 0) return 0;
+  unsigned index = 0;
+  for (ifaddrs* i = list; i != nullptr && index == 0; i = i->ifa_next) {
+    if (i->ifa_addr == nullptr || i->ifa_addr->sa_family != family) continue;
+    const void* a = family == AF_INET
+                        ? static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(i->ifa_addr)->sin_addr)
+                        : static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(i->ifa_addr)->sin6_addr);
+    if (std::memcmp(a, local, family == AF_INET ? 4 : 16) == 0) index = ::if_nametoindex(i->ifa_name);
+  }
+  ::freeifaddrs(list);
+  return index;
+}
+
+}  // namespace
+
+std::optional<IoError> JoinGroup(int receiver, const wire::Ipv4Address& group,
+                                 const wire::Ipv4Address& local) {
+  ip_mreqn m{};
+  std::memcpy(&m.imr_multiaddr, group.data(), 4);
+  std::memcpy(&m.imr_address, local.data(), 4);
+  if (::setsockopt(receiver, IPPROTO_IP, IP_ADD_MEMBERSHIP, &m, sizeof m) < 0) {
+    return IoError{"IP_ADD_MEMBERSHIP: " + Errno()};
+  }
+  return std::nullopt;
+}
+
+std::optional<IoError> JoinGroup(int receiver, const wire::Ipv6Address& group,
+                                 const wire::Ipv6Address& local) {
+  ipv6_mreq m{};
+  std::memcpy(&m.ipv6mr_multiaddr, group.data(), 16);
+  m.ipv6mr_interface = InterfaceOf(local.data(), AF_INET6);
+  if (m.ipv6mr_interface == 0) return IoError{"no interface holds the IPv6 provider address"};
+  if (::setsockopt(receiver, IPPROTO_IPV6, IPV6_JOIN_GROUP, &m, sizeof m) < 0) {
+    return IoError{"IPV6_JOIN_GROUP: " + Errno()};
+  }
+  return std::nullopt;
+}
+
+std::optional<IoError> SetMulticastSource(int sender, const wire::Ipv4Address& local) {
+  ip_mreqn m{};
+  std::memcpy(&m.imr_address, local.data(), 4);
+  const int off = 0;
+  if (::setsockopt(sender, IPPROTO_IP, IP_MULTICAST_IF, &m, sizeof m) < 0 ||
+      ::setsockopt(sender, IPPROTO_IP, IP_MULTICAST_LOOP, &off, sizeof off) < 0) {
+    return IoError{"IP_MULTICAST_IF / IP_MULTICAST_LOOP: " + Errno()};
+  }
+  return std::nullopt;
+}
+
+std::optional<IoError> SetMulticastSource(int sender, const wire::Ipv6Address& local) {
+  const int index = static_cast<int>(InterfaceOf(local.data(), AF_INET6));
+  if (index == 0) return IoError{"no interface holds the IPv6 provider address"};
+  const int off = 0;
+  if (::setsockopt(sender, IPPROTO_IPV6, IPV6_MULTICAST_IF, &index, sizeof index) < 0 ||
+      ::setsockopt(sender, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, &off, sizeof off) < 0) {
+    return IoError{"IPV6_MULTICAST_IF / IPV6_MULTICAST_LOOP: " + Errno()};
+  }
+  return std::nullopt;
 }
 
 RecvBatch::RecvBatch(std::size_t capacity, std::size_t buffer_size, std::size_t headroom)

@@ -28,6 +28,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <variant>
 #include <vector>
@@ -59,8 +60,21 @@ class Fd {
 };
 
 // Receivers (non-blocking). `receive_buffer` bytes of socket buffer (SO_RCVBUFFORCE as root).
-std::variant<Fd, IoError> OpenGreReceiverIpv4(const wire::Ipv4Address& local, int receive_buffer);
-std::variant<Fd, IoError> OpenGreReceiverIpv6(const wire::Ipv6Address& local, int receive_buffer);
+// Bound to `local` (only datagrams to that address), unless `bind_local` is false: a socket that
+// also receives multicast groups must stay unbound, and the caller checks destinations.
+std::variant<Fd, IoError> OpenGreReceiverIpv4(const wire::Ipv4Address& local, int receive_buffer,
+                                              bool bind_local = true);
+std::variant<Fd, IoError> OpenGreReceiverIpv6(const wire::Ipv6Address& local, int receive_buffer,
+                                              bool bind_local = true);
+// Joins `group` on the interface that holds `local` (IP_ADD_MEMBERSHIP / IPV6_JOIN_GROUP).
+std::optional<IoError> JoinGroup(int receiver, const wire::Ipv4Address& group,
+                                 const wire::Ipv4Address& local);
+std::optional<IoError> JoinGroup(int receiver, const wire::Ipv6Address& group,
+                                 const wire::Ipv6Address& local);
+// A sender's multicast datagrams leave by the interface that holds `local` and are not looped
+// back to this host (IP_MULTICAST_IF / IPV6_MULTICAST_IF, IP(V6)_MULTICAST_LOOP 0).
+std::optional<IoError> SetMulticastSource(int sender, const wire::Ipv4Address& local);
+std::optional<IoError> SetMulticastSource(int sender, const wire::Ipv6Address& local);
 // Senders (non-blocking): IPPROTO_RAW, header included.
 std::variant<Fd, IoError> OpenRawSender(int family, int send_buffer);
 

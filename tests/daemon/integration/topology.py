@@ -39,9 +39,10 @@ def default_vms():
 
 class TwoHosts:
     def __init__(self, lab: Lab, nvgred, underlay="ipv4", workers=2, flow_id=None,
-                 extra_config=""):
+                 extra_config="", multicast=None):
         self.lab, self.nvgred, self.underlay = lab, nvgred, underlay
         self.workers, self.flow_id, self.extra_config = workers, flow_id, extra_config
+        self.multicast = multicast or {}   # VSID -> underlay multicast group
         self.vms = default_vms()
         self.hosts = {}
         self.daemons = {}
@@ -87,6 +88,8 @@ class TwoHosts:
         for v in VSIDS:
             lines.append("[[subnet]]")
             lines.append(f"vsid = {v}")
+            if v in self.multicast:
+                lines.append(f'multicast = "{self.multicast[v]}"')
         for vm in self.vms:
             if vm.host == h:
                 lines += ["[[port]]", f'tap = "{vm.tap}"', f'netns = "{vm.ns.name}"',
