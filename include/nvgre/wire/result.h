@@ -48,6 +48,7 @@ enum class Layer : std::uint8_t {
   kIcmp,
   kIcmpv6,
   kVnetHdr,
+  kArp,         // ARP (RFC 826)
   kCount,
 };
 
@@ -93,6 +94,7 @@ constexpr std::string_view ToString(Layer l) {
     case Layer::kIcmp: return "icmp";
     case Layer::kIcmpv6: return "icmpv6";
     case Layer::kVnetHdr: return "vnet-hdr";
+    case Layer::kArp: return "arp";
     case Layer::kCount: break;
   }
   return "?";
