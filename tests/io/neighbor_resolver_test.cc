@@ -55,7 +55,7 @@ TEST(NextHopState, Names) {
 // nothing was sent to the peer itself (only ARP / Neighbor Discovery).
 void OnLinkPeer(const IpAddress& peer, const std::string& family_flag) {
   VethLab lab;
-  ASSERT_TRUE(lab.ok()) << lab.error();
+  NVGRE_REQUIRE_LAB(lab);
   Fd discard;
   {
     EnterNetns in(lab.b());
@@ -118,7 +118,7 @@ TEST(NeighborResolverNetns, WaitingReturnsTheAnswer) {
   NVGRE_REQUIRE_ROOT();
   TestDeadline deadline(60);
   VethLab lab;
-  ASSERT_TRUE(lab.ok()) << lab.error();
+  NVGRE_REQUIRE_LAB(lab);
   const NextHop h = ResolveIn(lab, kIpB, {.wait = 3000ms});
   ASSERT_EQ(h.state, NextHopState::kResolved) << h.reason;
   EXPECT_TRUE(h.resolution_requested);
@@ -129,7 +129,7 @@ TEST(NeighborResolverNetns, OffLinkDestinationResolvesTheGateway) {
   NVGRE_REQUIRE_ROOT();
   TestDeadline deadline(60);
   VethLab lab;
-  ASSERT_TRUE(lab.ok()) << lab.error();
+  NVGRE_REQUIRE_LAB(lab);
   ASSERT_EQ(lab.a().Run("ip route add 198.51.100.0/24 via 10.77.0.2 mtu 1400 && "
                         "ip -6 route add 2001:db8:77::/64 via fd77::2").status, 0);
 
@@ -157,7 +157,7 @@ TEST(NeighborResolverNetns, NoRouteIsUnreachable) {
   NVGRE_REQUIRE_ROOT();
   TestDeadline deadline(60);
   VethLab lab;
-  ASSERT_TRUE(lab.ok()) << lab.error();
+  NVGRE_REQUIRE_LAB(lab);
   ASSERT_EQ(lab.a().Run("ip route add blackhole 192.0.2.0/25 && ip route add unreachable 192.0.2.128/25 && "
                         "ip route add prohibit 198.18.0.0/15").status, 0);
   for (const IpAddress& a : {IpAddress{wire::Ipv4Address{203, 0, 113, 9}},
@@ -177,7 +177,7 @@ TEST(NeighborResolverNetns, RouteThroughAnotherInterfaceIsWrongInterface) {
   NVGRE_REQUIRE_ROOT();
   TestDeadline deadline(60);
   VethLab lab;
-  ASSERT_TRUE(lab.ok()) << lab.error();
+  NVGRE_REQUIRE_LAB(lab);
   // A second link in a (a veth pair: this kernel has no dummy module).
   ASSERT_EQ(lab.a().Run("ip link add nvd0 type veth peer name nvd1 && ip addr add 10.88.0.1/24 dev nvd0 && "
                         "ip link set nvd1 up && ip link set nvd0 up").status, 0);
@@ -195,7 +195,7 @@ TEST(NeighborResolverNetns, MulticastGroupsMapWithoutNeighbours) {
   NVGRE_REQUIRE_ROOT();
   TestDeadline deadline(60);
   VethLab lab;
-  ASSERT_TRUE(lab.ok()) << lab.error();
+  NVGRE_REQUIRE_LAB(lab);
   ASSERT_EQ(lab.a().Run("ip route add 224.0.0.0/4 dev nva0").status, 0);
   const NextHop v4 = ResolveIn(lab, wire::Ipv4Address{239, 129, 2, 3});
   ASSERT_EQ(v4.state, NextHopState::kResolved) << v4.reason;
@@ -210,7 +210,7 @@ TEST(NeighborResolverNetns, SilentAddressStaysPending) {
   NVGRE_REQUIRE_ROOT();
   TestDeadline deadline(60);
   VethLab lab;
-  ASSERT_TRUE(lab.ok()) << lab.error();
+  NVGRE_REQUIRE_LAB(lab);
   for (const IpAddress& a : {IpAddress{wire::Ipv4Address{10, 77, 0, 99}},
                              IpAddress{wire::Ipv6Address{0xfd, 0x77, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x99}}}) {
     const NextHop h = ResolveIn(lab, a, {.wait = 300ms});
@@ -227,7 +227,7 @@ TEST(NeighborResolverNetns, StaleEntryIsReconfirmed) {
   NVGRE_REQUIRE_ROOT();
   TestDeadline deadline(60);
   VethLab lab;
-  ASSERT_TRUE(lab.ok()) << lab.error();
+  NVGRE_REQUIRE_LAB(lab);
   ASSERT_EQ(lab.a().Run("sysctl -qw net.ipv4.neigh.nva0.delay_first_probe_time=1 "
                         "net.ipv4.neigh.nva0.retrans_time_ms=100 && "
                         "ip neigh replace 10.77.0.2 dev nva0 lladdr 02:00:00:00:99:99 nud stale").status, 0);

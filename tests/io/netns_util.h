@@ -10,7 +10,7 @@
 //   NVGRE_REQUIRE_ROOT();
 //   TestDeadline deadline(60);                 // the whole test, or SIGALRM ends the process
 //   VethLab lab;                               // two namespaces "a" and "b", veth a<->b
-//   ASSERT_TRUE(lab.ok()) << lab.error();
+//   NVGRE_REQUIRE_LAB(lab);
 //   { EnterNetns in(lab.a()); auto fd = OpenPacketReceiver(...); }
 //   lab.b().Run("ip route add ...");
 #pragma once
@@ -31,6 +31,14 @@
 #define NVGRE_REQUIRE_ROOT()                                                        \
   do {                                                                              \
     if (::geteuid() != 0) GTEST_SKIP() << "needs root (creates network namespaces)"; \
+  } while (0)
+
+// Skips when namespaces cannot be made at all (root without CAP_SYS_ADMIN, e.g. in a
+// container); any other setup failure fails the test.
+#define NVGRE_REQUIRE_LAB(lab)                                                         \
+  do {                                                                                 \
+    if ((lab).unsupported()) GTEST_SKIP() << "cannot create network namespaces here";  \
+    ASSERT_TRUE((lab).ok()) << (lab).error();                                          \
   } while (0)
 
 namespace nvgre::io::testing_util {
@@ -155,6 +163,7 @@ class VethLab {
 
   VethLab() {
     if (!a_.ok() || !b_.ok()) {
+      unsupported_ = true;
       error_ = "unshare(CLONE_NEWNET) failed";
       return;
     }
@@ -176,6 +185,7 @@ class VethLab {
   }
 
   bool ok() const { return ok_; }
+  bool unsupported() const { return unsupported_; }
   const std::string& error() const { return error_; }
   const Netns& a() const { return a_; }
   const Netns& b() const { return b_; }
@@ -188,6 +198,7 @@ class VethLab {
   }
   Netns a_, b_;
   bool ok_ = false;
+  bool unsupported_ = false;
   std::string error_;
 };
 

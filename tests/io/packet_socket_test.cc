@@ -276,7 +276,8 @@ TEST(PacketSocketNetns, FramesArriveWithExactlyTheBytesSent) {
   NVGRE_REQUIRE_ROOT();
   TestDeadline deadline(60);
   Rig rig;
-  ASSERT_TRUE(rig.ok()) << rig.lab.error();
+  NVGRE_REQUIRE_LAB(rig.lab);
+  ASSERT_TRUE(rig.ok());
 
   std::vector<Bytes> frames;
   FrameSpec small;                                     // 14 + 20 + 8 + 14 = 56 bytes: no padding
@@ -345,7 +346,8 @@ TEST(PacketSocketNetns, LongFrameIsFlaggedTruncated) {
   NVGRE_REQUIRE_ROOT();
   TestDeadline deadline(60);
   Rig rig;
-  ASSERT_TRUE(rig.ok()) << rig.lab.error();
+  NVGRE_REQUIRE_LAB(rig.lab);
+  ASSERT_TRUE(rig.ok());
   FrameSpec big;
   big.payload = Nvgre(0x5001, 1, 900, 5);
   FrameSpec big_tagged = big;
@@ -371,7 +373,8 @@ TEST(PacketSocketNetns, FilterKeepsOnlyGreForOurDestinations) {
   NVGRE_REQUIRE_ROOT();
   TestDeadline deadline(60);
   Rig rig;
-  ASSERT_TRUE(rig.ok()) << rig.lab.error();
+  NVGRE_REQUIRE_LAB(rig.lab);
+  ASSERT_TRUE(rig.ok());
 
   struct Case {
     std::string name;
@@ -474,7 +477,8 @@ TEST(PacketSocketNetns, OwnOutgoingFramesAreNotReadBack) {
   NVGRE_REQUIRE_ROOT();
   TestDeadline deadline(60);
   Rig rig;
-  ASSERT_TRUE(rig.ok()) << rig.lab.error();
+  NVGRE_REQUIRE_LAB(rig.lab);
+  ASSERT_TRUE(rig.ok());
 
   // From a's own stack side: GRE to a's own address, out of a's veth (it matches the filter).
   FrameSpec own;
@@ -520,7 +524,8 @@ TEST(PacketSocketNetns, FanoutGroupSplitsFlowsAndKeepsEachFlowOnOneSocket) {
   NVGRE_REQUIRE_ROOT();
   TestDeadline deadline(60);
   Rig rig;
-  ASSERT_TRUE(rig.ok()) << rig.lab.error();
+  NVGRE_REQUIRE_LAB(rig.lab);
+  ASSERT_TRUE(rig.ok());
   rig.rx = Fd();  // only the group's members this time
   std::array<Fd, 2> members;
   {
@@ -581,7 +586,7 @@ TEST(PacketSocketNetns, GetLinkReportsTheKernelsView) {
   NVGRE_REQUIRE_ROOT();
   TestDeadline deadline(60);
   VethLab lab;
-  ASSERT_TRUE(lab.ok()) << lab.error();
+  NVGRE_REQUIRE_LAB(lab);
   ASSERT_EQ(lab.a().Run("ip link set nva0 mtu 1480").status, 0);
   EnterNetns in(lab.a());
   const int ifindex = LinkIndex(VethLab::kA);
@@ -688,7 +693,7 @@ IcmpCount SendGreAndCountIcmp(const VethLab& lab, bool ipv6, int count) {
 
 void GreSinkStopsIcmp(bool ipv6) {
   VethLab lab;
-  ASSERT_TRUE(lab.ok()) << lab.error();
+  NVGRE_REQUIRE_LAB(lab);
   constexpr int kDatagrams = 5;
   const IcmpCount without = SendGreAndCountIcmp(lab, ipv6, kDatagrams);
   ASSERT_TRUE(without.marker);
