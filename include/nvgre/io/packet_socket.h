@@ -41,6 +41,13 @@
 // is 47 (the datapath drops fragments, RFC 7637 §4). Frames for other hosts (PACKET_OTHERHOST,
 // seen in promiscuous mode) are dropped. Everything else is the datapath's to check.
 //
+// Frame sizes: packet sockets see frames after GRO. This kernel has GRE GRO built in
+// (gre_gro_receive) even without a GRE tunnel module, so with GRO on the underlay interface
+// (most NICs; veth only when enabled) TCP-in-NVGRE segments of one flow can arrive merged, up to
+// 64 KiB, and a RecvBatch of MTU-sized buffers flags them truncated (RxMeta::truncated,
+// wire_length). Either size the buffers for 64 KiB or turn GRO off on the underlay
+// (`ethtool -K DEV gro off`); PACKET_VNET_HDR (the GSO metadata) is not used here.
+//
 // I/O only: nothing here looks inside a frame (the kernel runs the filter).
 #pragma once
 
