@@ -2,10 +2,12 @@
 
 #include <fcntl.h>
 #include <ifaddrs.h>
+#include <linux/if_packet.h>
 #include <net/if.h>
 #include <poll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
@@ -154,7 +156,7 @@ RecvBatch::RecvBatch(std::size_t capacity, std::size_t buffer_size, std::size_t 
       storage_(new std::uint8_t[capacity * (headroom + buffer_size)]()),
       meta_(capacity), msgs_(capacity), iovs_(capacity), names_(capacity), controls_(capacity) {}
 
-int RecvBatch::Receive(int fd, bool ipv6) {
+void RecvBatch::Prepare() {
   for (std::size_t i = 0; i < capacity_; ++i) {
     iovs_[i] = {slot(i) + headroom_, buffer_size_};
     msghdr& h = msgs_[i].msg_hdr;
@@ -167,6 +169,10 @@ int RecvBatch::Receive(int fd, bool ipv6) {
     h.msg_controllen = controls_[i].size();
     msgs_[i].msg_len = 0;
   }
+}
+
+int RecvBatch::Receive(int fd, bool ipv6) {
+  Prepare();
   const int n = ::recvmmsg(fd, msgs_.data(), static_cast<unsigned>(capacity_), MSG_DONTWAIT, nullptr);
   if (n < 0) return (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -errno;
   for (int i = 0; i < n; ++i) {
@@ -175,6 +181,7 @@ int RecvBatch::Receive(int fd, bool ipv6) {
     RxMeta& m = meta_[k];
     m = {};
     m.ipv6 = ipv6;
+    m.offset = headroom_;
     m.truncated = (h.msg_flags & MSG_TRUNC) != 0;
     m.length = std::min<std::size_t>(msgs_[k].msg_len, buffer_size_);
     if (ipv6) std::memcpy(m.source.data(), &names_[k].sin6_addr, 16);
@@ -199,8 +206,64 @@ int RecvBatch::Receive(int fd, bool ipv6) {
   return n;
 }
 
+int RecvBatch::ReceiveFrames(int fd) {
+  Prepare();
+  // MSG_TRUNC in msg_flags marks a frame longer than the buffer; msg_len is what was copied.
+  const int n = ::recvmmsg(fd, msgs_.data(), static_cast<unsigned>(capacity_), MSG_DONTWAIT, nullptr);
+  if (n < 0) return (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -errno;
+  for (int i = 0; i < n; ++i) {
+    const auto k = static_cast<std::size_t>(i);
+    const msghdr& h = msgs_[k].msg_hdr;
+    RxMeta& m = meta_[k];
+    m = {};
+    m.offset = headroom_;
+    m.truncated = (h.msg_flags & MSG_TRUNC) != 0;
+    m.length = std::min<std::size_t>(msgs_[k].msg_len, buffer_size_);
+    m.wire_length = msgs_[k].msg_len;
+    sockaddr_ll from{};
+    std::memcpy(&from, &names_[k], sizeof from);
+    m.ifindex = from.sll_ifindex;
+    m.packet_type = from.sll_pkttype;
+    for (cmsghdr* c = CMSG_FIRSTHDR(&h); c != nullptr; c = CMSG_NXTHDR(const_cast<msghdr*>(&h), c)) {
+      if (c->cmsg_level != SOL_PACKET || c->cmsg_type != PACKET_AUXDATA ||
+          c->cmsg_len < CMSG_LEN(sizeof(tpacket_auxdata))) {
+        continue;
+      }
+      tpacket_auxdata aux{};
+      std::memcpy(&aux, CMSG_DATA(c), sizeof aux);
+      m.wire_length = aux.tp_len;
+      m.checksum_not_ready = (aux.tp_status & TP_STATUS_CSUMNOTREADY) != 0;
+      m.checksum_valid = (aux.tp_status & TP_STATUS_CSUM_VALID) != 0;
+      if ((aux.tp_status & TP_STATUS_VLAN_VALID) != 0) {
+        m.vlan = true;
+        m.wire_length += 4;  // tp_len counts the frame without the stripped tag
+        m.vlan_tci = aux.tp_vlan_tci;
+        m.vlan_tpid = (aux.tp_status & TP_STATUS_VLAN_TPID_VALID) != 0 ? aux.tp_vlan_tpid
+                                                                       : std::uint16_t{0x8100};
+      }
+    }
+    // IEEE 802.1Q §9.3: the tag (TPID, TCI) sits between the source MAC and the EtherType.
+    // Move the two MACs 4 bytes back into the headroom and write the tag behind them.
+    constexpr std::size_t kMacs = 12, kTag = 4;
+    if (m.vlan && headroom_ >= kTag && m.length >= kMacs) {
+      std::uint8_t* frame = slot(k) + headroom_;
+      std::memmove(frame - kTag, frame, kMacs);
+      frame[kMacs - kTag] = static_cast<std::uint8_t>(m.vlan_tpid >> 8);
+      frame[kMacs - kTag + 1] = static_cast<std::uint8_t>(m.vlan_tpid);
+      frame[kMacs - kTag + 2] = static_cast<std::uint8_t>(m.vlan_tci >> 8);
+      frame[kMacs - kTag + 3] = static_cast<std::uint8_t>(m.vlan_tci);
+      m.offset = headroom_ - kTag;
+      m.length += kTag;
+      m.vlan_reinserted = true;
+    }
+  }
+  return n;
+}
+
 SendBatch::SendBatch(std::size_t max_messages, std::size_t max_iovecs)
     : msgs_(max_messages), iovs_(max_iovecs), names_(max_messages) {}
+
+static_assert(sizeof(sockaddr_ll) <= sizeof(sockaddr_in6), "SendBatch/RecvBatch name slots");
 
 bool SendBatch::Add(const sockaddr* destination, socklen_t destination_length,
                     std::span<const iovec> pieces) {

@@ -27,6 +27,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <array>
 #include <memory>
 #include <optional>
 #include <span>
@@ -78,17 +79,30 @@ std::optional<IoError> SetMulticastSource(int sender, const wire::Ipv6Address& l
 // Senders (non-blocking): IPPROTO_RAW, header included.
 std::variant<Fd, IoError> OpenRawSender(int family, int send_buffer);
 
-// What the kernel told us about one received datagram.
+// What the kernel told us about one received datagram (Receive) or frame (ReceiveFrames).
 struct RxMeta {
   std::size_t length = 0;     // bytes in data()
+  std::size_t offset = 0;     // where data() starts in buffer(): headroom, or headroom - 4 when
+                              // ReceiveFrames put a stripped VLAN tag back
   bool truncated = false;     // longer than the buffer (MSG_TRUNC): data() is cut short
-  bool reassembled = false;   // the kernel put it together from fragments
+  bool reassembled = false;   // the kernel put it together from fragments (raw sockets only)
   bool ipv6 = false;
   // IPv6 only (the header is not delivered): from msg_name and ancillary data.
   wire::Ipv6Address source{};
   wire::Ipv6Address destination{};
   std::uint8_t traffic_class = 0;
   std::uint8_t hop_limit = 0;
+  // AF_PACKET only (ReceiveFrames): from sockaddr_ll and PACKET_AUXDATA.
+  std::size_t wire_length = 0;   // the frame's length as received (tp_len), tag included
+  int ifindex = 0;
+  std::uint8_t packet_type = 0;  // PACKET_HOST, PACKET_BROADCAST, PACKET_MULTICAST, ...
+  bool vlan = false;             // the kernel had stripped an 802.1Q/802.1ad tag ...
+  bool vlan_reinserted = false;  // ... and it is back in data() (always, given headroom >= 4)
+  std::uint16_t vlan_tpid = 0;   // 0x8100 or 0x88a8
+  std::uint16_t vlan_tci = 0;    // PCP, DEI, VID as on the wire
+  bool checksum_not_ready = false;  // TP_STATUS_CSUMNOTREADY: CHECKSUM_PARTIAL, the sender's
+                                    // stack left a checksum to offload (same-host veth peers)
+  bool checksum_valid = false;      // TP_STATUS_CSUM_VALID: the driver verified the L4 checksum
 };
 
 class RecvBatch {
@@ -98,11 +112,15 @@ class RecvBatch {
   RecvBatch(std::size_t capacity, std::size_t buffer_size, std::size_t headroom);
   // recvmmsg(MSG_DONTWAIT); returns the datagrams received (0 when none is waiting), or -errno.
   int Receive(int fd, bool ipv6);
+  // The same from an AF_PACKET socket (packet_socket.h): whole Ethernet frames. A VLAN tag the
+  // kernel stripped on receive (it always strips the outer one) is put back in place when the
+  // headroom has 4 bytes for it, so data() holds the frame as it was on the wire.
+  int ReceiveFrames(int fd);
   std::size_t capacity() const { return capacity_; }
   std::size_t headroom() const { return headroom_; }
   const RxMeta& meta(std::size_t i) const { return meta_[i]; }
   std::span<std::uint8_t> data(std::size_t i) {
-    return {slot(i) + headroom_, meta_[i].length};
+    return {slot(i) + meta_[i].offset, meta_[i].length};
   }
   // The whole buffer of datagram i: headroom, then data(i), then unused bytes.
   std::span<std::uint8_t> buffer(std::size_t i) { return {slot(i), headroom_ + buffer_size_}; }
@@ -114,7 +132,8 @@ class RecvBatch {
   std::vector<RxMeta> meta_;
   std::vector<mmsghdr> msgs_;
   std::vector<iovec> iovs_;
-  std::vector<sockaddr_in6> names_;
+  void Prepare();
+  std::vector<sockaddr_in6> names_;   // large enough for sockaddr_ll too
   std::vector<std::array<std::uint8_t, 256>> controls_;
 };
 
@@ -129,7 +148,8 @@ struct SendResult {
 class SendBatch {
  public:
   SendBatch(std::size_t max_messages, std::size_t max_iovecs);
-  // Queues one datagram to `destination` (sockaddr_in or sockaddr_in6) made of `pieces`.
+  // Queues one datagram to `destination` (sockaddr_in, sockaddr_in6, or sockaddr_ll for an
+  // AF_PACKET sender: PacketDestination) made of `pieces`.
   // False (nothing queued) when the batch has no room: Flush, then Add again.
   bool Add(const sockaddr* destination, socklen_t destination_length,
            std::span<const iovec> pieces);
