@@ -40,6 +40,8 @@ namespace nvgre::daemon {
     "inner packet too big for the underlay after encapsulation: dropped, ICMP too-big sent back")  \
   X(kTooBigFragmentable, "too-big-fragmentable",                                                   \
     "too big for the underlay and not IPv4-with-DF or IPv6: dropped (never fragmented, RFC 7637 §4)") \
+  X(kNextHopUnresolved, "next-hop-unresolved",                                                     \
+    "AF_PACKET underlay: the provider's next-hop MAC is not resolved yet (asked of the kernel)")  \
   X(kNoUnderlayFamily, "no-underlay-family", "the provider address is of a family without an underlay address") \
   X(kUnderlaySendFailed, "underlay-send-failed", "the kernel refused an underlay datagram (route, MTU)") \
   X(kUnderlaySendBlocked, "underlay-send-blocked", "the underlay socket buffer stayed full")        \

@@ -13,6 +13,9 @@
 
 #include "daemon/control.h"
 #include "daemon/log.h"
+#include "nvgre/io/neighbor_resolver.h"
+#include "nvgre/io/netlink.h"
+#include "nvgre/io/packet_socket.h"
 
 namespace nvgre::daemon {
 namespace {
@@ -91,45 +94,10 @@ std::string Daemon::Setup(const Config& config) {
       groups.push_back(*s.multicast_group);
     }
   }
-  auto has_group = [&](bool v6) {
-    return std::any_of(groups.begin(), groups.end(), [&](const auto& g) { return virt::IsIpv6(g) == v6; });
-  };
-  if (config.underlay.ipv4) {
-    auto r = io::OpenGreReceiverIpv4(*config.underlay.ipv4, kSocketBufferBytes, !has_group(false));
-    if (auto* e = std::get_if<io::IoError>(&r)) return e->message;
-    shared_->rx4 = std::move(std::get<io::Fd>(r));
-  }
-  if (config.underlay.ipv6) {
-    auto r = io::OpenGreReceiverIpv6(*config.underlay.ipv6, kSocketBufferBytes, !has_group(true));
-    if (auto* e = std::get_if<io::IoError>(&r)) return e->message;
-    shared_->rx6 = std::move(std::get<io::Fd>(r));
-  }
-  for (const virt::IpAddress& g : groups) {
-    std::optional<io::IoError> e;
-    if (const auto* v4 = std::get_if<wire::Ipv4Address>(&g)) {
-      e = io::JoinGroup(shared_->rx4.get(), *v4, *config.underlay.ipv4);
-    } else {
-      e = io::JoinGroup(shared_->rx6.get(), std::get<wire::Ipv6Address>(g), *config.underlay.ipv6);
-    }
-    if (e) return "multicast group " + virt::FormatIpAddress(g) + ": " + e->message;
-  }
-  for (std::size_t w = 0; w < workers_; ++w) {
-    for (int family : {AF_INET, AF_INET6}) {
-      const bool wanted = family == AF_INET ? config.underlay.ipv4.has_value()
-                                            : config.underlay.ipv6.has_value();
-      if (!wanted) {
-        senders_.emplace_back();
-        continue;
-      }
-      auto r = io::OpenRawSender(family, kSocketBufferBytes);
-      if (auto* e = std::get_if<io::IoError>(&r)) return e->message;
-      io::Fd& fd = senders_.emplace_back(std::move(std::get<io::Fd>(r)));
-      if (has_group(family == AF_INET6)) {
-        const auto e = family == AF_INET ? io::SetMulticastSource(fd.get(), *config.underlay.ipv4)
-                                         : io::SetMulticastSource(fd.get(), *config.underlay.ipv6);
-        if (e) return e->message;
-      }
-    }
+  if (std::string e = config.underlay.interface.empty() ? SetupRawUnderlay(config, groups)
+                                                        : SetupPacketUnderlay(config, groups);
+      !e.empty()) {
+    return e;
   }
 
   // Ports.
@@ -172,7 +140,15 @@ std::string Daemon::Setup(const Config& config) {
                  .source = virt::RecordSource::kFile});
   }
   state->policy = std::move(b).Build();
-  for (const virt::IpAddress& a : state->policy->providers()) state->providers.push_back(MakeProvider(a));
+  for (const virt::IpAddress& a : state->policy->providers()) {
+    state->providers.push_back(packet_ifindex_ != 0 ? PacketProvider(a, false) : MakeProvider(a));
+  }
+  for (const virt::IpAddress& g : groups) {
+    state->group_providers.push_back(packet_ifindex_ != 0 ? PacketProvider(g, true) : MakeProvider(g));
+  }
+  state->packet_underlay = packet_ifindex_ != 0;
+  state->underlay_ifindex = packet_ifindex_;
+  state->underlay_mac = packet_mac_;
   state->adapter = adapter_->Snapshot();
   state->tx_config = state->adapter->TxConfig();
   state->groups = groups;
@@ -183,6 +159,7 @@ std::string Daemon::Setup(const Config& config) {
   state->flow_id = config.underlay.flow_id_mode == FlowIdMode::kAuto ? virt::kFlowIdFromHash
                                                                      : config.underlay.flow_id;
   shared_->state.Publish(std::move(state));
+  if (packet_ifindex_ != 0) RefreshNextHops(std::chrono::milliseconds(300));
 
   // Control socket.
   std::string error;
@@ -213,6 +190,151 @@ std::string Daemon::Setup(const Config& config) {
   return "";
 }
 
+std::string Daemon::SetupRawUnderlay(const Config& config, const std::vector<virt::IpAddress>& groups) {
+  auto has_group = [&](bool v6) {
+    return std::any_of(groups.begin(), groups.end(), [&](const auto& g) { return virt::IsIpv6(g) == v6; });
+  };
+  // Subnets that flood through a provider multicast group (RFC 7637 §4.5): their receivers stay
+  // unbound (a bound raw socket sees only its unicast address) and join the groups.
+  if (config.underlay.ipv4) {
+    auto r = io::OpenGreReceiverIpv4(*config.underlay.ipv4, kSocketBufferBytes, !has_group(false));
+    if (auto* e = std::get_if<io::IoError>(&r)) return e->message;
+    shared_->rx4 = std::move(std::get<io::Fd>(r));
+  }
+  if (config.underlay.ipv6) {
+    auto r = io::OpenGreReceiverIpv6(*config.underlay.ipv6, kSocketBufferBytes, !has_group(true));
+    if (auto* e = std::get_if<io::IoError>(&r)) return e->message;
+    shared_->rx6 = std::move(std::get<io::Fd>(r));
+  }
+  if (std::string e = JoinGroups(config, groups, shared_->rx4.get(), shared_->rx6.get()); !e.empty()) {
+    return e;
+  }
+  for (std::size_t w = 0; w < workers_; ++w) {
+    for (int family : {AF_INET, AF_INET6}) {
+      const bool wanted = family == AF_INET ? config.underlay.ipv4.has_value()
+                                            : config.underlay.ipv6.has_value();
+      if (!wanted) {
+        senders_.emplace_back();
+        continue;
+      }
+      auto r = io::OpenRawSender(family, kSocketBufferBytes);
+      if (auto* e = std::get_if<io::IoError>(&r)) return e->message;
+      io::Fd& fd = senders_.emplace_back(std::move(std::get<io::Fd>(r)));
+      if (has_group(family == AF_INET6)) {
+        const auto e = family == AF_INET ? io::SetMulticastSource(fd.get(), *config.underlay.ipv4)
+                                         : io::SetMulticastSource(fd.get(), *config.underlay.ipv6);
+        if (e) return e->message;
+      }
+    }
+  }
+  return "";
+}
+
+std::string Daemon::SetupPacketUnderlay(const Config& config, const std::vector<virt::IpAddress>& groups) {
+  const std::string& name = config.underlay.interface;
+  packet_ifindex_ = io::LinkIndex(name);
+  if (packet_ifindex_ == 0) return "underlay interface " + name + ": no such interface";
+  auto link = io::GetLink(packet_ifindex_);
+  if (auto* e = std::get_if<io::IoError>(&link)) return "underlay interface " + name + ": " + e->message;
+  packet_mac_ = std::get<io::LinkInfo>(link).mac;
+  // The kernel's IP stack sees every GRE datagram too: a raw socket per family that keeps
+  // nothing stops its ICMP protocol-unreachable answers, and its group memberships make the
+  // kernel send the IGMP / MLD reports a snooping switch needs.
+  for (int family : {AF_INET, AF_INET6}) {
+    if (family == AF_INET ? !config.underlay.ipv4 : !config.underlay.ipv6) continue;
+    auto r = io::OpenGreSink(family);
+    if (auto* e = std::get_if<io::IoError>(&r)) return e->message;
+    (family == AF_INET ? shared_->rx4 : shared_->rx6) = std::move(std::get<io::Fd>(r));
+  }
+  if (std::string e = JoinGroups(config, groups, shared_->rx4.get(), shared_->rx6.get()); !e.empty()) {
+    return e;
+  }
+  io::PacketReceiverOptions o;
+  o.ifindex = packet_ifindex_;
+  if (config.underlay.ipv4) o.filter.local_ipv4.push_back(*config.underlay.ipv4);
+  if (config.underlay.ipv6) o.filter.local_ipv6.push_back(*config.underlay.ipv6);
+  for (const virt::IpAddress& g : groups) {
+    if (const auto* v4 = std::get_if<wire::Ipv4Address>(&g)) {
+      o.filter.groups_ipv4.push_back(*v4);
+    } else {
+      o.filter.groups_ipv6.push_back(std::get<wire::Ipv6Address>(g));
+    }
+  }
+  o.receive_buffer = kSocketBufferBytes;
+  // One receiver per worker in one fanout group: the kernel's flow hash follows GRE into the
+  // inner flow, so each flow is read by one worker (RSS then picks the delivering one).
+  if (workers_ > 1) o.fanout_group = static_cast<std::uint16_t>(::getpid() & 0xFFFF);
+  for (std::size_t w = 0; w < workers_; ++w) {
+    auto r = io::OpenPacketReceiver(o);
+    if (auto* e = std::get_if<io::IoError>(&r)) return "underlay interface " + name + ": " + e->message;
+    shared_->packet_rx.push_back(std::move(std::get<io::Fd>(r)));
+    auto t = io::OpenPacketSender(packet_ifindex_, kSocketBufferBytes);
+    if (auto* e = std::get_if<io::IoError>(&t)) return "underlay interface " + name + ": " + e->message;
+    senders_.push_back(std::move(std::get<io::Fd>(t)));
+    senders_.emplace_back();  // the same socket serves both families (see Setup)
+  }
+  NVGRED_LOG_INFO("underlay: AF_PACKET on %s (ifindex %d, %s), %zu receiver(s) in a fanout group",
+                  name.c_str(), packet_ifindex_, wire::FormatMac(packet_mac_).c_str(), workers_);
+  return "";
+}
+
+std::string Daemon::JoinGroups(const Config& config, const std::vector<virt::IpAddress>& groups,
+                               int fd4, int fd6) {
+  for (const virt::IpAddress& g : groups) {
+    std::optional<io::IoError> e;
+    if (const auto* v4 = std::get_if<wire::Ipv4Address>(&g)) {
+      e = io::JoinGroup(fd4, *v4, *config.underlay.ipv4);
+    } else {
+      e = io::JoinGroup(fd6, std::get<wire::Ipv6Address>(g), *config.underlay.ipv6);
+    }
+    if (e) return "multicast group " + virt::FormatIpAddress(g) + ": " + e->message;
+  }
+  return "";
+}
+
+Provider Daemon::PacketProvider(const virt::IpAddress& a, bool group) const {
+  Provider p;
+  const sockaddr_ll ll = io::PacketDestination(packet_ifindex_);
+  std::memcpy(&p.address, &ll, sizeof ll);
+  p.length = sizeof ll;
+  p.ipv6 = virt::IsIpv6(a);
+  p.resolved = group;  // a group's MAC follows from its address (RFC 1112 §6.4, RFC 2464 §7)
+  if (group) {
+    p.next_hop_mac = p.ipv6 ? io::MulticastMac(std::get<wire::Ipv6Address>(a))
+                            : io::MulticastMac(std::get<wire::Ipv4Address>(a));
+  }
+  return p;
+}
+
+bool Daemon::RefreshNextHops(std::chrono::milliseconds wait) {
+  const DatapathState* current = shared_->state.Read();
+  auto next = std::make_unique<DatapathState>(*current);
+  bool changed = false;
+  bool pending = false;
+  io::ResolveOptions options;
+  options.wait = wait;
+  for (std::size_t i = 0; i < next->providers.size(); ++i) {
+    const virt::IpAddress& address = next->policy->providers()[i];
+    const io::NextHop h = io::ResolveNextHop(address, packet_ifindex_, options);
+    Provider& p = next->providers[i];
+    const bool resolved = h.state == io::NextHopState::kResolved;
+    pending |= !resolved;
+    if (resolved != p.resolved || (resolved && h.mac != p.next_hop_mac)) {
+      changed = true;
+      p.resolved = resolved;
+      if (resolved) p.next_hop_mac = h.mac;
+      NVGRED_LOG_INFO("provider %s: next hop %s (%s)", virt::FormatIpAddress(address).c_str(),
+                      resolved ? wire::FormatMac(h.mac).c_str() : std::string(io::ToString(h.state)).c_str(),
+                      h.reason.c_str());
+    }
+  }
+  if (changed) {
+    std::unique_ptr<const DatapathState> old = shared_->state.Publish(std::move(next));
+    shared_->qsbr.Synchronize();  // no worker still reads `old`
+  }
+  return pending;
+}
+
 Daemon::~Daemon() {
   StopWorkers();
   taps_.clear();  // TAPs nvgred created go with their last queue
@@ -239,9 +361,17 @@ int Daemon::Run() {
   for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&mask, sig);
   const int sfd = ::signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
   std::array<pollfd, 2> fds{{{sfd, POLLIN, 0}, {control_fd_, POLLIN, 0}}};
+  auto next_refresh = std::chrono::steady_clock::now();
+  bool pending = true;
   for (;;) {
     const int n = ::poll(fds.data(), fds.size(), 1000);
     if (n < 0 && errno != EINTR) break;
+    // AF_PACKET: next hops again every second while one is unresolved, else every 10 s (the
+    // kernel's entries age; a provider's MAC may change).
+    if (packet_ifindex_ != 0 && std::chrono::steady_clock::now() >= next_refresh) {
+      pending = RefreshNextHops(std::chrono::milliseconds(0));
+      next_refresh = std::chrono::steady_clock::now() + std::chrono::seconds(pending ? 1 : 10);
+    }
     if (fds[0].revents & POLLIN) {
       signalfd_siginfo si{};
       if (::read(sfd, &si, sizeof si) == static_cast<ssize_t>(sizeof si)) {

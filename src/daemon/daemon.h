@@ -43,6 +43,14 @@ class Daemon {
  private:
   Daemon() = default;
   std::string Setup(const Config& config);  // "" on success
+  std::string SetupRawUnderlay(const Config& config, const std::vector<virt::IpAddress>& groups);
+  std::string SetupPacketUnderlay(const Config& config, const std::vector<virt::IpAddress>& groups);
+  std::string JoinGroups(const Config& config, const std::vector<virt::IpAddress>& groups, int fd4,
+                         int fd6);
+  Provider PacketProvider(const virt::IpAddress& address, bool group) const;
+  // AF_PACKET: resolves every provider's next hop; publishes a new state when one changed.
+  // Returns whether one is still unresolved.
+  bool RefreshNextHops(std::chrono::milliseconds wait);
   void StopWorkers();
   nlohmann::json HandleRequest(const nlohmann::json& request);
 
@@ -54,6 +62,8 @@ class Daemon {
   std::vector<io::Tap> taps_;                // by port slot
   std::vector<std::unique_ptr<Worker>> worker_objects_;
   std::vector<std::jthread> threads_;
+  int packet_ifindex_ = 0;                   // AF_PACKET underlay interface (0: raw sockets)
+  wire::MacAddress packet_mac_{};
   int control_fd_ = -1;
   std::string control_path_;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();

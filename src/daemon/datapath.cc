@@ -22,7 +22,7 @@ namespace nvgre::daemon {
 namespace {
 
 // epoll data: kind in the high 32 bits, a port slot or a family in the low ones.
-enum class Source : std::uint32_t { kTap = 1, kUnderlay4 = 2, kUnderlay6 = 3, kWake = 4 };
+enum class Source : std::uint32_t { kTap = 1, kUnderlay4 = 2, kUnderlay6 = 3, kWake = 4, kPacket = 5 };
 std::uint64_t EpollData(Source s, std::uint32_t value) {
   return static_cast<std::uint64_t>(s) << 32 | value;
 }
@@ -114,9 +114,11 @@ Worker::Worker(std::size_t index, DatapathShared& shared, std::vector<int> sende
     ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev);
   };
   watch(shared_.wake_fds[index_], Source::kWake, 0);
-  // The underlay readers: IPv4 on worker 0, IPv6 on worker 1 % N.
+  // The raw-socket underlay readers: IPv4 on worker 0, IPv6 on worker 1 % N. With AF_PACKET
+  // every worker reads its own member of the fanout group.
   if (index_ == 0) watch(shared_.rx4.get(), Source::kUnderlay4, 0);
   if (index_ == 1 % shared_.workers) watch(shared_.rx6.get(), Source::kUnderlay6, 0);
+  if (index_ < shared_.packet_rx.size()) watch(shared_.packet_rx[index_].get(), Source::kPacket, 0);
 }
 
 Worker::~Worker() {
@@ -148,8 +150,9 @@ void Worker::Run(std::stop_token stop) {
       const auto value = static_cast<std::uint32_t>(data);
       switch (source) {
         case Source::kTap: OnTap(*s, value); break;
-        case Source::kUnderlay4: OnUnderlay(*s, false); break;
-        case Source::kUnderlay6: OnUnderlay(*s, true); break;
+        case Source::kUnderlay4: OnUnderlay(*s, Underlay::kRaw4); break;
+        case Source::kUnderlay6: OnUnderlay(*s, Underlay::kRaw6); break;
+        case Source::kPacket: OnUnderlay(*s, Underlay::kPacket); break;
         case Source::kWake: {
           std::uint64_t v = 0;
           [[maybe_unused]] const ssize_t r = ::read(shared_.wake_fds[index_], &v, sizeof v);
@@ -251,8 +254,10 @@ std::size_t OuterIpLength(const DatapathState& s, const virt::IpAddress& provide
 }
 
 virt::EncapConfig EncapFor(const DatapathState& s, std::uint32_t vsid,
-                           const virt::IpAddress& provider) {
+                           const virt::IpAddress& provider, const Provider& p) {
   virt::EncapConfig c;
+  c.outer_source_mac = s.underlay_mac;   // zero with raw sockets: that header is not sent
+  c.outer_destination_mac = p.next_hop_mac;
   if (const auto* v4 = std::get_if<wire::Ipv4Address>(&provider)) {
     c.outer_ip = virt::OuterIpv4{*s.underlay_ipv4, *v4};
   } else {
@@ -311,7 +316,8 @@ void Worker::SendRemote(const DatapathState& s, const PortState& from, virt::Pac
       return counters_.Drop(DropIndex(DaemonDrop::kTooBigFragmentable));
     }
   }
-  const virt::EncapConfig config = EncapFor(s, from.vsid, provider);
+  if (!p.resolved) return counters_.Drop(DropIndex(DaemonDrop::kNextHopUnresolved));
+  const virt::EncapConfig config = EncapFor(s, from.vsid, provider, p);
   const auto encapsulated = virt::EncapsulateInPlace(pkt, config, scratch_->next_ipv4_id);
   if (!encapsulated) return counters_.Drop(DropIndex(encapsulated.error()));
   const auto tx = virt::PrepareEncapsulatedTx(req, pkt.data(), s.tx_config, s.underlay_mtu);
@@ -348,10 +354,11 @@ void Worker::SendRemote(const DatapathState& s, const PortState& from, virt::Pac
   io::SendBatch& batch = x.sends[p.ipv6 ? 1 : 0];
   const auto segments = std::span(x.segments).subspan(x.segments_used, r.segment_count);
   for (const offload::TxSegment& seg : segments) {
-    // Raw sockets take the IP packet: skip the outer Ethernet header (14 bytes).
+    // Raw sockets take the IP packet: skip the outer Ethernet header (14 bytes). AF_PACKET
+    // takes the whole frame.
     std::array<iovec, 1 + offload::kTxMaxPayloadPieces> iov{};
     std::size_t pieces = 0;
-    std::size_t skip = 14;
+    std::size_t skip = s.packet_underlay ? 0 : 14;
     auto add = [&](std::span<const std::uint8_t> b) {
       if (skip >= b.size()) {
         skip -= b.size();
@@ -405,8 +412,10 @@ void Worker::Flood(const DatapathState& s, std::size_t from_slot, const virt::Pa
   };
   // RFC 7637 §4.5: the VSID's provider multicast group when it has one...
   if (subnet->multicast_group) {
+    const auto g = std::find(s.groups.begin(), s.groups.end(), *subnet->multicast_group);
+    if (g == s.groups.end()) return counters_.Drop(DropIndex(DaemonDrop::kNoUnderlayFamily));
     if (virt::PacketBuffer* c = copy()) {
-      SendRemote(s, from, *c, req, *subnet->multicast_group, MakeProvider(*subnet->multicast_group));
+      SendRemote(s, from, *c, req, *g, s.group_providers[static_cast<std::size_t>(g - s.groups.begin())]);
     }
     return;
   }
@@ -436,13 +445,16 @@ void Worker::FlushSends() {
 
 // ---- underlay -> VM -------------------------------------------------------------------------
 
-void Worker::OnUnderlay(const DatapathState& s, bool ipv6) {
+void Worker::OnUnderlay(const DatapathState& s, Underlay kind) {
   Scratch& x = *scratch_;
   io::RecvBatch& rx = x.underlay;
-  const int fd = ipv6 ? shared_.rx6.get() : shared_.rx4.get();
+  const bool ipv6 = kind == Underlay::kRaw6;
+  const int fd = kind == Underlay::kPacket ? shared_.packet_rx[index_].get()
+                 : ipv6                   ? shared_.rx6.get()
+                                          : shared_.rx4.get();
   offload::RxResult result;
   for (std::size_t pass = 0; pass < kUnderlayPassesPerWake; ++pass) {
-    const int n = rx.Receive(fd, ipv6);
+    const int n = kind == Underlay::kPacket ? rx.ReceiveFrames(fd) : rx.Receive(fd, ipv6);
     if (n <= 0) break;
     for (std::size_t i = 0; i < static_cast<std::size_t>(n); ++i) {
       const io::RxMeta& m = rx.meta(i);
@@ -458,32 +470,36 @@ void Worker::OnUnderlay(const DatapathState& s, bool ipv6) {
         counters_.Drop(DropIndex(virt::DecapDrop::kOuterFragment));
         continue;
       }
-      // Rebuild what the raw socket does not deliver, in the headroom: an outer Ethernet header
-      // (addresses unknown: zero) and, for IPv6, the IPv6 header from the ancillary data.
-      const std::span<std::uint8_t> buffer = rx.buffer(i);
-      std::size_t start = rx.headroom();
-      wire::EthernetRepr eth;
-      if (ipv6) {
-        if (m.length > 0xFFFF) {
-          counters_.Drop(DropIndex(DaemonDrop::kUnderlayTruncated));
-          continue;
+      std::span<std::uint8_t> frame = rx.data(i);
+      if (kind != Underlay::kPacket) {
+        // Rebuild what the raw socket does not deliver, in the headroom: an outer Ethernet
+        // header (addresses unknown: zero) and, for IPv6, the IPv6 header from the ancillary
+        // data.
+        const std::span<std::uint8_t> buffer = rx.buffer(i);
+        std::size_t start = m.offset;
+        wire::EthernetRepr eth;
+        if (ipv6) {
+          if (m.length > 0xFFFF) {
+            counters_.Drop(DropIndex(DaemonDrop::kUnderlayTruncated));
+            continue;
+          }
+          start -= wire::Ipv6Repr::kHeaderSize;
+          wire::Ipv6Repr ip;
+          ip.traffic_class = m.traffic_class;
+          ip.payload_length = static_cast<std::uint16_t>(m.length);
+          ip.next_header = static_cast<std::uint8_t>(io::kIpProtoGre);
+          ip.hop_limit = m.hop_limit;
+          ip.source = m.source;
+          ip.destination = m.destination;
+          ip.Emit(buffer.subspan(start, wire::Ipv6Repr::kHeaderSize));
+          eth.ether_type = wire::kEtherTypeIpv6;
+        } else {
+          eth.ether_type = wire::kEtherTypeIpv4;
         }
-        start -= wire::Ipv6Repr::kHeaderSize;
-        wire::Ipv6Repr ip;
-        ip.traffic_class = m.traffic_class;
-        ip.payload_length = static_cast<std::uint16_t>(m.length);
-        ip.next_header = static_cast<std::uint8_t>(io::kIpProtoGre);
-        ip.hop_limit = m.hop_limit;
-        ip.source = m.source;
-        ip.destination = m.destination;
-        ip.Emit(buffer.subspan(start, wire::Ipv6Repr::kHeaderSize));
-        eth.ether_type = wire::kEtherTypeIpv6;
-      } else {
-        eth.ether_type = wire::kEtherTypeIpv4;
+        start -= 14;
+        eth.Emit(buffer.subspan(start, 14));
+        frame = buffer.subspan(start, m.offset - start + m.length);
       }
-      start -= 14;
-      eth.Emit(buffer.subspan(start, 14));
-      const std::span<std::uint8_t> frame = buffer.subspan(start, rx.headroom() - start + m.length);
 
       offload::ProcessRxFrame(*s.adapter, frame, 0, result);
       const HandoffInfo info{result.checksum, result.vmq.queue};

@@ -67,10 +67,14 @@ struct PortState {
   virt::VnetTxLimits limits;      // what the TAP was offered (TUNSETOFFLOAD)
 };
 
+// Where an encapsulated datagram goes: the socket address for sendmmsg (the provider address
+// for raw sockets; the interface for AF_PACKET) and, with AF_PACKET, the next hop's MAC.
 struct Provider {
   sockaddr_storage address{};
   socklen_t length = 0;
   bool ipv6 = false;
+  bool resolved = true;                 // AF_PACKET: next_hop_mac is known
+  wire::MacAddress next_hop_mac{};      // AF_PACKET: the outer Ethernet destination
 };
 Provider MakeProvider(const virt::IpAddress& address);
 
@@ -81,6 +85,12 @@ struct DatapathState {
   std::vector<PortState> ports;        // by slot, kMaxPorts at most
   std::vector<Provider> providers;     // by policy provider index
   std::vector<virt::IpAddress> groups; // underlay multicast groups joined (subnets' flood groups)
+  std::vector<Provider> group_providers;  // by index in `groups`
+  // AF_PACKET underlay ([underlay] interface): whole frames on this interface, our MAC as the
+  // outer source, providers' next-hop MACs resolved by the control thread.
+  bool packet_underlay = false;
+  int underlay_ifindex = 0;
+  wire::MacAddress underlay_mac{};
   std::optional<wire::Ipv4Address> underlay_ipv4;
   std::optional<wire::Ipv6Address> underlay_ipv6;
   std::uint32_t underlay_mtu = 1500;
@@ -96,7 +106,8 @@ struct DatapathShared {
   std::size_t workers;
   Qsbr qsbr;
   PublishedSlot<DatapathState> state;
-  io::Fd rx4, rx6;                     // underlay receivers (absent family: invalid fd)
+  io::Fd rx4, rx6;                     // raw-socket underlay receivers (absent: invalid fd)
+  std::vector<io::Fd> packet_rx;       // AF_PACKET underlay: one receiver per worker (fanout)
   // rings[from * workers + to]: frames the reader `from` hands to the RSS owner `to`.
   std::vector<std::unique_ptr<HandoffRing>> rings;
   std::vector<int> wake_fds;           // eventfd per worker (handoff and control wake-ups)
@@ -119,7 +130,8 @@ class Worker {
  private:
   struct Scratch;
   void OnTap(const DatapathState& s, std::size_t slot);
-  void OnUnderlay(const DatapathState& s, bool ipv6);
+  enum class Underlay : std::uint8_t { kRaw4, kRaw6, kPacket };
+  void OnUnderlay(const DatapathState& s, Underlay kind);
   void DrainHandoffs(const DatapathState& s);
   void Egress(const DatapathState& s, std::size_t slot, virt::PacketBuffer& pkt,
               const virt::VnetHdr& hdr);
