@@ -3,6 +3,7 @@
 set -euo pipefail
 packages=(g++ cmake ninja-build pkg-config libpcap-dev libcli11-dev nlohmann-json3-dev
           libgtest-dev libgmock-dev libbenchmark-dev tshark tcpdump
+          python3-scapy   # the oracle of tests/virt/vnet_test.cc (/usr/bin/python3)
           clang-14 libclang-rt-14-dev)   # clang-14 + libFuzzer: scripts/fuzz.sh
 missing=()
 for p in "${packages[@]}"; do
