@@ -239,6 +239,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_CHECK(r.is_ip);
     FUZZ_CHECK(r.l3_offset < r.l4_offset && r.l4_offset <= r.header_length &&
                r.header_length <= r.frame_length);
+    FUZZ_CHECK(r.csum_offset % 2 == 0);
     FUZZ_CHECK(r.csum_start >= r.l4_offset &&
                std::size_t{r.csum_start} + r.csum_offset + 2 <= r.frame_length);
     FUZZ_CHECK((hdr.flags & kVnetFlagNeedsCsum) != 0);

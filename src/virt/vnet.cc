@@ -339,10 +339,15 @@ Expected<VnetTxRequest, VnetTxDrop> CheckVnetTx(const VnetHdr& header,
   FillIp(r, *ip, *header_end);
 
   // 5. The checksum request: from at or after the end of the IP header (OVS
-  // netdev_linux_parse_vnet_hdr, kernel 89add40066f9), the field inside the IP packet.
+  // netdev_linux_parse_vnet_hdr, kernel 89add40066f9), the field inside the IP packet
+  // (skb_partial_csum_set).
   const std::size_t start = header.csum_start;
   const std::size_t field = start + header.csum_offset;
-  if (start < ip->l4 || field + 2 > ip->end) return Unexpected{VnetTxDrop::kCsumOutOfFrame};
+  // An Internet checksum field sits at an even offset of the bytes it covers (RFC 1071 sums
+  // 16-bit words: TCP 16, UDP 6, ICMP 2, GRE 4); at an odd one the completed sum cannot verify.
+  if (start < ip->l4 || field + 2 > ip->end || header.csum_offset % 2 != 0) {
+    return Unexpected{VnetTxDrop::kCsumOutOfFrame};
+  }
   r.csum_start = header.csum_start;
   r.csum_offset = header.csum_offset;
   const bool tcp = ip->protocol == wire::kIpProtoTcp;

@@ -734,6 +734,13 @@ std::vector<Case> DropCases() {
   c.push_back(Make(D::kCsumOutOfFrame, "field past the packet end", csum4, [](Input& in, Pipeline&) {
     in.hdr.csum_offset = static_cast<std::uint16_t>(in.frame.size() - 34 - 1);
   }));
+  c.push_back(Make(D::kCsumOutOfFrame, "odd csum_offset (fuzz finding vnet-odd-csum-offset)",
+                   [] {
+                     Input in = Linux(TcpFlow(4, 500));
+                     in.hdr.csum_offset = 0;  // a generic checksum over the TCP segment
+                     return in;
+                   },
+                   [](Input& in, Pipeline&) { in.hdr.csum_offset = 1; }));
   c.push_back(Make(D::kCsumOutOfFrame, "field in the padding", [] { return Linux(UdpFlow(4, 2)); },
                    [](Input& in, Pipeline&) {
                      in.frame.resize(60, 0);

@@ -80,7 +80,8 @@ void EmitVnetHdr(const VnetHdr& header, std::span<std::uint8_t, kVnetHdrSize> ou
   X(kGsoSourceRouted, "vnet-gso-source-routed",                                                \
     "segmentation of a source-routed packet (IPv4 LSRR/SSRR, IPv6 Routing with Segments Left)") \
   X(kCsumNotIp, "vnet-csum-not-ip", "NEEDS_CSUM on a frame that carries no IPv4/IPv6 packet")    \
-  X(kCsumOutOfFrame, "vnet-csum-out-of-frame", "csum_start/csum_offset outside the packet")      \
+  X(kCsumOutOfFrame, "vnet-csum-out-of-frame",                                                 \
+    "csum_start/csum_offset outside the packet, or an odd csum_offset")                        \
   X(kCsumNotTransport, "vnet-csum-not-transport", "GSO checksum field not the TCP/UDP checksum")  \
   X(kIpInvalid, "vnet-ip-invalid", "IP header bad or cut short (version, IHL < 5, ...)")         \
   X(kIpLengthMismatch, "vnet-ip-length-mismatch", "IP length field disagrees with the frame")    \
@@ -160,8 +161,8 @@ struct VnetTxRequest {
 //   3. the IP packet: kCsumNotIp (kGsoMismatch for GSO), kIpInvalid, kIpLengthMismatch,
 //      kIpFragment, then for GSO kGsoMismatch (gso_type against the IP version and protocol);
 //   4. the transport header (TCP/UDP, whatever the kind): kTcpInvalid, kUdpInvalid;
-//   5. the checksum request: kCsumOutOfFrame (csum_start before the end of the IP header, or
-//      the field past the end of the IP packet), then for GSO kCsumNotTransport,
+//   5. the checksum request: kCsumOutOfFrame (csum_start before the end of the IP header, the
+//      field past the end of the IP packet, or an odd csum_offset), then for GSO kCsumNotTransport,
 //      kGsoSourceRouted, kGsoTcpFlags, kGsoTooManySegments (at gso_size).
 Expected<VnetTxRequest, VnetTxDrop> CheckVnetTx(const VnetHdr& header,
                                                 std::span<const std::uint8_t> frame,
