@@ -784,7 +784,7 @@ std::vector<Case> DropCases() {
   c.push_back(Make(D::kUdpInvalid, "UDP Length 0", uso4, [](Input& in, Pipeline&) { in.frame[l4 + 4] = in.frame[l4 + 5] = 0; }));
   c.push_back(Make(D::kUdpInvalid, "UDP cut short", [] { return Linux(UdpFlow(4, 0)); },
                    [](Input& in, Pipeline&) {
-                     in.frame.resize(in.frame.size() - 1);
+                     in.frame.pop_back();
                      in.frame[l3 + 3] -= 1;
                    }));
   // 42 + 14 + 40 + 2 * 64 + 40 = 264 > 256; with 8-byte extension headers 152.

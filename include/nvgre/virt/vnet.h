@@ -126,8 +126,8 @@ enum class VnetTxKind : std::uint8_t {
 // The validated request. Offsets are from the start of the frame as read (VLAN tags included).
 // For kPlain without software_checksum only l3_offset (the end of the Ethernet header and its
 // tags) and frame_length are always meaningful; the IP fields are filled when an IP packet that
-// satisfies every length rule follows (is_ip), else is_ip is false and frame_length is the
-// whole frame.
+// satisfies every length rule (and whose TCP/UDP header, if any, parses) follows (is_ip), else
+// is_ip is false and frame_length is the whole frame.
 struct VnetTxRequest {
   VnetTxKind kind = VnetTxKind::kPlain;
   bool software_checksum = false;  // NEEDS_CSUM not on a TCP/UDP checksum (or on one the engine
