@@ -67,21 +67,34 @@ void EmitVnetHdr(const VnetHdr& header, std::span<std::uint8_t, kVnetHdrSize> ou
 #define NVGRE_VNET_TX_DROPS(X)                                                                   \
   X(kVnetHdrTruncated, "vnet-hdr-truncated", "read shorter than the vnet header")               \
   X(kFrameTooShort, "vnet-frame-too-short", "no complete Ethernet header after the vnet header") \
+  X(kVlanTooManyTags, "vnet-vlan-too-many-tags", "more than four VLAN tags (encapsulation strips four)") \
   X(kFlagsInvalid, "vnet-flags-invalid", "unknown flag bits, or NEEDS_CSUM with DATA_VALID")     \
   X(kGsoTypeUnknown, "vnet-gso-type-unknown", "gso_type not NONE/TCPV4/TCPV6/UDP_L4 (UFO, ECN)") \
   X(kGsoNotNegotiated, "vnet-gso-not-negotiated", "a GSO kind the TAP was not offered")          \
+  X(kCsumNotNegotiated, "vnet-csum-not-negotiated", "NEEDS_CSUM but TUN_F_CSUM was not offered") \
   X(kGsoWithoutCsum, "vnet-gso-without-csum", "a GSO frame without NEEDS_CSUM")                  \
   X(kGsoSizeInvalid, "vnet-gso-size-invalid", "gso_size 0, 0xFFFF or below the minimum MSS")     \
   X(kGsoTooManySegments, "vnet-gso-too-many-segments", "more segments than one send may make")   \
   X(kGsoMismatch, "vnet-gso-mismatch", "gso_type disagrees with the IP version or protocol")     \
-  X(kCsumOutOfFrame, "vnet-csum-out-of-frame", "csum_start/csum_offset outside the packet")      \
+  X(kGsoTcpFlags, "vnet-gso-tcp-flags", "TCP segmentation of a segment with SYN, RST or URG")    \
+  X(kGsoSourceRouted, "vnet-gso-source-routed",                                                \
+    "segmentation of a source-routed packet (IPv4 LSRR/SSRR, IPv6 Routing with Segments Left)") \
+  X(kCsumNotIp, "vnet-csum-not-ip", "NEEDS_CSUM on a frame that carries no IPv4/IPv6 packet")    \
+  X(kCsumOutOfFrame, "vnet-csum-out-of-frame",                                                 \
+    "csum_start/csum_offset outside the packet, or an odd csum_offset")                        \
   X(kCsumNotTransport, "vnet-csum-not-transport", "GSO checksum field not the TCP/UDP checksum")  \
   X(kIpInvalid, "vnet-ip-invalid", "IP header bad or cut short (version, IHL < 5, ...)")         \
   X(kIpLengthMismatch, "vnet-ip-length-mismatch", "IP length field disagrees with the frame")    \
   X(kIpFragment, "vnet-ip-fragment", "offload asked for an IP fragment")                         \
   X(kTcpInvalid, "vnet-tcp-invalid", "TCP header cut short or data offset outside 5..15")        \
   X(kUdpInvalid, "vnet-udp-invalid", "UDP header cut short or UDP length disagrees")             \
-  X(kHeadersTooLong, "vnet-headers-too-long", "headers beyond what the Tx engine may offload")
+  X(kHeadersTooLong, "vnet-headers-too-long", "headers beyond what the Tx engine may offload")    \
+  X(kExceedsMtu, "vnet-exceeds-mtu", "frame (or one UDP datagram) does not fit the underlay MTU") \
+  X(kMtuTooSmall, "vnet-mtu-too-small", "the underlay MTU leaves TCP segments below the min MSS") \
+  X(kSegmentationUnavailable, "vnet-segmentation-unavailable",                                 \
+    "the Tx engine configuration cannot segment this packet (off, not advertised, limits)")     \
+  X(kEncapsulatedMismatch, "vnet-encapsulated-mismatch",                                       \
+    "the frame given after encapsulation is not the NVGRE form of the validated one")
 
 enum class VnetTxDrop : std::uint8_t {
 #define NVGRE_X(value, name, help) value,
@@ -111,9 +124,14 @@ enum class VnetTxKind : std::uint8_t {
 };
 
 // The validated request. Offsets are from the start of the frame as read (VLAN tags included).
+// For kPlain without software_checksum only l3_offset (the end of the Ethernet header and its
+// tags) and frame_length are always meaningful; the IP fields are filled when an IP packet that
+// satisfies every length rule (and whose TCP/UDP header, if any, parses) follows (is_ip), else
+// is_ip is false and frame_length is the whole frame.
 struct VnetTxRequest {
   VnetTxKind kind = VnetTxKind::kPlain;
-  bool software_checksum = false;  // NEEDS_CSUM not on a TCP/UDP checksum: PrepareEncapsulatedTx
+  bool software_checksum = false;  // NEEDS_CSUM not on a TCP/UDP checksum (or on one the engine
+                                   // cannot seed: source-routed): PrepareEncapsulatedTx
                                    // completes it in software (RFC 1071 sum from csum_start)
   bool is_ip = false;              // an IPv4/IPv6 packet follows the Ethernet header (and tags)
   bool ipv6 = false;
@@ -127,13 +145,32 @@ struct VnetTxRequest {
   std::uint16_t gso_size = 0;         // for the segmentation kinds
   std::uint16_t csum_start = 0;       // as validated (NEEDS_CSUM only)
   std::uint16_t csum_offset = 0;
+  // VnetTxLimits::max_segments, carried to PrepareEncapsulatedTx (whose MSS may be smaller than
+  // gso_size, so that it counts again). Added to the interface: PrepareEncapsulatedTx has no
+  // limits argument.
+  std::uint32_t max_segments = 256;
 };
 
 // Validates `header` against `frame` (the Ethernet frame after the vnet header): every rule of
-// the drop list above. Does not write.
+// the drop list above (docs/vnet.md gives each rule and its source). Does not write. Checks, in
+// this order (the first that fails is the drop):
+//   1. the Ethernet header and its tags: kFrameTooShort, kVlanTooManyTags;
+//   2. the header alone: kFlagsInvalid, kGsoTypeUnknown, kGsoNotNegotiated, kCsumNotNegotiated,
+//      kGsoWithoutCsum, kGsoSizeInvalid. Without NEEDS_CSUM (and so without GSO) the frame is
+//      kPlain, whatever it carries (ARP, a broken IP header ...): nothing else is checked;
+//   3. the IP packet: kCsumNotIp (kGsoMismatch for GSO), kIpInvalid, kIpLengthMismatch,
+//      kIpFragment, then for GSO kGsoMismatch (gso_type against the IP version and protocol);
+//   4. the transport header (TCP/UDP, whatever the kind): kTcpInvalid, kUdpInvalid;
+//   5. the checksum request: kCsumOutOfFrame (csum_start before the end of the IP header, the
+//      field past the end of the IP packet, or an odd csum_offset), then for GSO kCsumNotTransport,
+//      kGsoSourceRouted, kGsoTcpFlags, kGsoTooManySegments (at gso_size).
 Expected<VnetTxRequest, VnetTxDrop> CheckVnetTx(const VnetHdr& header,
                                                 std::span<const std::uint8_t> frame,
                                                 const VnetTxLimits& limits);
+// The same for a whole read from the TAP (vnet header + frame): kVnetHdrTruncated when `read`
+// is shorter than kVnetHdrSize. Added to the interface so that the drop has a producer.
+Expected<VnetTxRequest, VnetTxDrop> CheckVnetTxRead(std::span<const std::uint8_t> read,
+                                                    const VnetTxLimits& limits);
 
 struct EncapsulatedTx {
   offload::TxOob oob;       // for ProcessTxPacket on the encapsulated frame
@@ -148,7 +185,26 @@ struct EncapsulatedTx {
 // builds the OOB: checksum offload (IsIPv4/IsIPv6 of the outer header, IpHeaderChecksum,
 // TcpChecksum / UdpChecksum), LSOv2 with MSS = min(gso_size, what fits `underlay_mtu`), or USO;
 // a segmentation request whose payload fits one segment becomes checksum offload (NDIS
-// MinSegmentCount 2). What it accepts, ProcessTxPacket(config, ...) sends without refusal.
+// MinSegmentCount 2). What it accepts, ProcessTxPacket(config, ...) sends without refusal,
+// given storage for request.max_segments segments and header blocks of
+// max(256, MaxHeaderSizeSupported) bytes; every frame it puts on the wire fits `underlay_mtu`
+// (the outer IP packet: outer IP header + payload, capped at 65535).
+// Details:
+//   - the seed is computed from the inner header's addresses (never the VM's value), so that
+//     whatever the VM wrote, the checksums on the wire are right;
+//   - USO keeps gso_size as the MSS: each UDP datagram the VM built is a datagram of the
+//     application (QUIC), so a gso_size that does not fit `underlay_mtu` is kExceedsMtu rather
+//     than a smaller MSS; LSOv2 may shrink the MSS (TCP is a byte stream);
+//   - checksum offload that `config` cannot do (off, not advertised, headers beyond
+//     MaxHeaderSizeSupported, options not supported) is completed in software and the frame is
+//     sent without offload, as a Linux driver falls back to skb_checksum_help; segmentation that
+//     it cannot do is a drop (kHeadersTooLong, kSegmentationUnavailable);
+//   - a software checksum stores 0xFFFF for a computed 0 except for TCP (Linux's
+//     CSUM_MANGLED_0; RFC 768 for UDP).
+// Drops: kEncapsulatedMismatch (not NVGRE, or the inner offsets do not match `request`),
+// kExceedsMtu, kMtuTooSmall, kGsoSizeInvalid (gso_size below config.min_mss),
+// kGsoTooManySegments, kGsoTcpFlags, kHeadersTooLong, kSegmentationUnavailable. On a drop the
+// frame may have been written (its inner L4 checksum field).
 Expected<EncapsulatedTx, VnetTxDrop> PrepareEncapsulatedTx(const VnetTxRequest& request,
                                                            std::span<std::uint8_t> encapsulated,
                                                            const offload::TxOffloadConfig& config,
@@ -162,8 +218,10 @@ VnetHdr VnetHdrForReceive(offload::ChecksumRxInfo checksum);
 // as one GSO frame: gso_type TCPV4/TCPV6, gso_size = mss, hdr_len = the header length,
 // NEEDS_CSUM with csum_start = the TCP header and csum_offset 16, and the TCP checksum field
 // rewritten to the pseudo-header sum (CHECKSUM_PARTIAL, as a TSO frame is). The IP length
-// fields must already describe the merged packet. kTcpInvalid / kIpInvalid when the frame is
-// not such a frame.
+// fields must already describe the merged packet. Not such a frame: kFrameTooShort /
+// kVlanTooManyTags (Ethernet), kIpInvalid (not IP, bad header), kIpLengthMismatch, kIpFragment,
+// kTcpInvalid (not TCP, bad TCP header); mss 0 or 0xFFFF: kGsoSizeInvalid. Nothing is written
+// on an error. The ECN bit is never set: Linux GSO clears CWR after the first segment itself.
 Expected<VnetHdr, VnetTxDrop> PrepareCoalescedForTap(std::span<std::uint8_t> inner_frame,
                                                      std::uint16_t mss);
 
