@@ -173,7 +173,9 @@ std::string Daemon::Setup(const Config& config) {
   for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGPIPE}) sigaddset(&mask, sig);
   pthread_sigmask(SIG_BLOCK, &mask, nullptr);
   for (std::size_t w = 0; w < workers_; ++w) {
-    std::vector<int> fds{senders_[w * 2].get(), senders_[w * 2 + 1].get()};
+    // AF_PACKET: one packet socket per worker sends both families.
+    const int v4 = senders_[w * 2].get();
+    std::vector<int> fds{v4, packet_ifindex_ != 0 ? v4 : senders_[w * 2 + 1].get()};
     auto worker = std::make_unique<Worker>(w, *shared_, fds);
     const DatapathState* s = shared_->state.Read();
     for (std::size_t slot = 0; slot < s->ports.size(); ++slot) {

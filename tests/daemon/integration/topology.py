@@ -39,10 +39,11 @@ def default_vms():
 
 class TwoHosts:
     def __init__(self, lab: Lab, nvgred, underlay="ipv4", workers=2, flow_id=None,
-                 extra_config="", multicast=None):
+                 extra_config="", multicast=None, afpacket=False):
         self.lab, self.nvgred, self.underlay = lab, nvgred, underlay
         self.workers, self.flow_id, self.extra_config = workers, flow_id, extra_config
         self.multicast = multicast or {}   # VSID -> underlay multicast group
+        self.afpacket = afpacket           # AF_PACKET on the underlay veth instead of raw sockets
         self.vms = default_vms()
         self.hosts = {}
         self.daemons = {}
@@ -81,6 +82,8 @@ class TwoHosts:
         lines.append("[underlay]")
         lines.append(f'address = "{self.pa[h]}"')
         lines.append("mtu = 1500")
+        if self.afpacket:
+            lines.append(f'interface = "u{h}"')
         if self.flow_id is not None:
             lines.append(f"flow_id = {json.dumps(self.flow_id)}")
         lines.append("[control]")
