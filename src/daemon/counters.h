@@ -52,6 +52,7 @@ namespace nvgre::daemon {
   X(kUnknownInnerMac, "unknown-inner-mac", "NVGRE packet whose inner destination is no local port of its VSID") \
   X(kBadInnerIpChecksum, "bad-inner-ip-checksum", "the Rx engine found the inner IPv4 header checksum bad") \
   X(kBadInnerL4Checksum, "bad-inner-l4-checksum", "the Rx engine found the inner TCP/UDP checksum bad") \
+  X(kExceedsVmMtu, "exceeds-vm-mtu", "an inner frame larger than the VM's MTU that is no kernel-merged TCP frame") \
   X(kUnderlayTruncated, "underlay-truncated", "an underlay datagram longer than the receive buffer") \
   X(kHandoffFull, "handoff-queue-full", "the worker RSS chose had no room for the frame (or it exceeds the underlay MTU)") \
   X(kNoPort, "no-port", "a frame for a port that is being removed")
@@ -118,6 +119,7 @@ struct PortCounters {
   X(rx_delivered, "inner frames written to VM TAPs")                                            \
   X(rx_data_valid, "inner frames handed to VMs with checksums already validated (DATA_VALID)") \
   X(rx_coalesced, "segments merged into larger frames toward VMs")                              \
+  X(rx_kernel_merged, "frames the underlay's GRO merged, delivered to VMs as GSO frames")        \
   X(rx_flow_id_nonzero, "NVGRE datagrams with a non-zero FlowID (accepted: the VSID decides)") \
   X(rx_handoffs, "frames handed to the worker RSS chose")                                       \
   X(rss_handled, "underlay frames this worker processed as the RSS owner")                      \

@@ -441,6 +441,7 @@ nlohmann::json Daemon::Stats() const {
              {"lso_super_frames", 0},
              {"lso_segments", 0},
              {"coalesced", t.rx_coalesced},
+             {"kernel_merged", t.rx_kernel_merged},
              {"flow_id_nonzero", t.rx_flow_id_nonzero},
              {"handoffs", t.rx_handoffs}};
   j["other"] = {{"local_switched", t.local_switched},

@@ -30,7 +30,8 @@ std::uint64_t EpollData(Source s, std::uint32_t value) {
 constexpr std::size_t kSegmentArena = 1024;      // segments queued before a sendmmsg
 constexpr std::size_t kHeaderBlockBytes = 192;   // per segment: outer + inner headers
 constexpr std::size_t kFloodBuffers = 16;        // encapsulated copies queued before a sendmmsg
-constexpr std::size_t kUnderlayBufferBytes = 16384;  // one datagram (jumbo frames fit)
+// One datagram: a 64 KiB frame the kernel merged (GRE GRO on the underlay NIC) fits.
+constexpr std::size_t kUnderlayBufferBytes = 65536 + 128;
 constexpr std::size_t kSendMessages = 1024;
 constexpr std::size_t kUnderlayPassesPerWake = 4;    // recvmmsg batches per wake-up (fairness)
 
@@ -63,7 +64,7 @@ Provider MakeProvider(const virt::IpAddress& a) {
 
 DatapathShared::DatapathShared(std::size_t worker_count, std::size_t ring_slots,
                                std::size_t slot_bytes)
-    : workers(worker_count), qsbr(worker_count) {
+    : workers(worker_count), qsbr(worker_count), ring_slot_bytes(slot_bytes) {
   for (std::size_t i = 0; i < worker_count * worker_count; ++i) {
     const bool needed = i / worker_count != i % worker_count;  // no ring from a worker to itself
     rings.push_back(needed ? std::make_unique<HandoffRing>(ring_slots, slot_bytes) : nullptr);
@@ -502,9 +503,18 @@ void Worker::OnUnderlay(const DatapathState& s, Underlay kind) {
       }
 
       offload::ProcessRxFrame(*s.adapter, frame, 0, result);
-      const HandoffInfo info{result.checksum, result.vmq.queue};
-      // RSS on the inner flow picks the worker (its indirection table maps to workers).
-      const std::size_t owner = result.rss.computed() ? result.rss.queue % shared_.workers : index_;
+      // The outer IP packet cannot exceed the underlay MTU on the wire: a longer one is the
+      // kernel's GRO at work (it validated the segments' checksums before merging them).
+      const std::size_t outer_ip =
+          result.layout.outer_l3.present() ? result.layout.outer_l3.end - result.layout.outer_l3.offset : 0;
+      const wire::FrameLayout& l = result.layout;
+      const bool located = l.inner_l3.present() && l.payload != wire::kNoHeader && l.payload > l.inner_l3.offset;
+      const HandoffInfo info{result.checksum, result.vmq.queue, outer_ip > s.underlay_mtu,
+                             static_cast<std::uint16_t>(located ? l.payload - l.inner_l3.offset : 0)};
+      // RSS on the inner flow picks the worker (its indirection table maps to workers). A merged
+      // frame too large for a ring slot is delivered here.
+      std::size_t owner = result.rss.computed() ? result.rss.queue % shared_.workers : index_;
+      if (info.kernel_merged && frame.size() > shared_.ring_slot_bytes) owner = index_;
       if (owner == index_) {
         counters_.rss_handled.Add();
         Ingress(s, frame, info);
@@ -546,7 +556,8 @@ void Worker::Ingress(const DatapathState& s, std::span<std::uint8_t> frame,
   if (d->flow_id != 0) counters_.rx_flow_id_nonzero.Add();
   // The outer IPv4 header was verified by Decapsulate, so a failure here is the inner one.
   if (info.checksum.ip_checksum_failed()) return counters_.Drop(DropIndex(DaemonDrop::kBadInnerIpChecksum));
-  if (info.checksum.tcp_checksum_failed() || info.checksum.udp_checksum_failed()) {
+  if (!info.kernel_merged &&
+      (info.checksum.tcp_checksum_failed() || info.checksum.udp_checksum_failed())) {
     return counters_.Drop(DropIndex(DaemonDrop::kBadInnerL4Checksum));
   }
   const virt::Policy::Subnet* subnet = s.policy->FindSubnet(d->vsid);
@@ -578,6 +589,23 @@ void Worker::Ingress(const DatapathState& s, std::span<std::uint8_t> frame,
       return counters_.Drop(DropIndex(DaemonDrop::kUnknownInnerMac));
     }
     slot = dest.port;
+  }
+  const PortState& port = s.ports[slot];
+  if (inner.size() > port.mtu + 14u) {
+    // Larger than the VM's MTU: only a kernel-merged TCP frame can be, and it goes to the VM as
+    // one GSO frame (NEEDS_CSUM: the merged checksum is the VM's to finish or trust), segments
+    // of what fits its MTU.
+    if (!info.kernel_merged || info.inner_l3_l4_length == 0 || info.inner_l3_l4_length >= port.mtu) {
+      return counters_.Drop(DropIndex(DaemonDrop::kExceedsVmMtu));
+    }
+    const auto gso = virt::PrepareCoalescedForTap(
+        d->inner_frame, static_cast<std::uint16_t>(port.mtu - info.inner_l3_l4_length));
+    if (!gso) return counters_.Drop(DropIndex(gso.error()));
+    if (WriteToPort(s, slot, *gso, inner)) {
+      counters_.rx_delivered.Add();
+      counters_.rx_kernel_merged.Add();
+    }
+    return;
   }
   if (WriteToPort(s, slot, hdr, inner)) counters_.rx_delivered.Add();
 }

@@ -110,6 +110,7 @@ struct DatapathShared {
   std::vector<io::Fd> packet_rx;       // AF_PACKET underlay: one receiver per worker (fanout)
   // rings[from * workers + to]: frames the reader `from` hands to the RSS owner `to`.
   std::vector<std::unique_ptr<HandoffRing>> rings;
+  std::size_t ring_slot_bytes = 0;     // the largest frame a handoff ring takes
   std::vector<int> wake_fds;           // eventfd per worker (handoff and control wake-ups)
   std::vector<std::unique_ptr<WorkerCounters>> counters;
   std::atomic<std::uint64_t> heartbeat{0};  // bumped by workers: liveness for the watchdog

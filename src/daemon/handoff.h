@@ -21,6 +21,11 @@ namespace nvgre::daemon {
 struct HandoffInfo {
   offload::ChecksumRxInfo checksum;
   std::uint16_t vmq_queue = 0;
+  // The datagram is larger than the underlay MTU: the kernel merged segments (GRO) before we
+  // read it, after validating their checksums; the merged TCP checksum is not recomputed, so
+  // the Rx engine's inner TCP verdict does not apply.
+  bool kernel_merged = false;
+  std::uint16_t inner_l3_l4_length = 0;  // inner IP + transport header bytes (0: not located)
 };
 
 class HandoffRing {
