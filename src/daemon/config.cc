@@ -207,6 +207,132 @@ TextShape ShapeOf(std::string_view text) {
   return s;
 }
 
+// ---- a guard for toml++ 3.3.0 ---------------------------------------------------------------
+//
+// toml++ 3.3.0 asks whether a non-ASCII code point is whitespace through a generated table that
+// reaches TOML_UNREACHABLE (undefined behaviour; found by config_fuzz) for U+00A1-U+0499,
+// U+2D6E-U+3167 and U+FBC6-U+FEFE (marzer/tomlplusplus#190, #295). It asks that wherever it
+// lexes outside strings and comments, and in a multi-line basic string after a backslash (the
+// character after it, and after a line-ending backslash the first one that is not whitespace).
+// TOML 1.0 allows no non-ASCII character outside strings and comments, so this scan reports the
+// first one there as the syntax error it is, and one in those multi-line string places as
+// unsupported, before toml++ sees the text. Its lexing matches TOML's wherever toml++ has not yet
+// stopped at an error: comments, the four string kinds, escapes, and up to five closing quotes.
+
+struct UnsafeCharacter {
+  SourcePosition where;
+  std::string message;
+};
+
+std::optional<UnsafeCharacter> FindUnsafeNonAscii(std::string_view text) {
+  enum class State : std::uint8_t { kNormal, kComment, kBasic, kLiteral, kMlBasic, kMlLiteral };
+  State state = State::kNormal;
+  std::size_t i = text.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0;  // toml++ skips a UTF-8 BOM
+  std::uint32_t line = 1;
+  std::uint32_t column = 1;
+  bool after_backslash = false;     // in kMlBasic: the previous code point was a backslash
+  bool skipping_blank = false;      // in kMlBasic: after a backslash and whitespace
+  // The code point at i and its length; 0 when the UTF-8 is broken (toml++ reports that itself).
+  auto decode = [&](std::size_t at, char32_t& cp) -> std::size_t {
+    const auto b = static_cast<unsigned char>(text[at]);
+    std::size_t n = b < 0x80 ? 1 : b >= 0xC0 && b < 0xE0 ? 2 : b >= 0xE0 && b < 0xF0 ? 3 : b >= 0xF0 && b < 0xF8 ? 4 : 0;
+    if (n == 0 || at + n > text.size()) return 0;
+    cp = n == 1 ? b : static_cast<char32_t>(b & (0x7F >> n));
+    for (std::size_t k = 1; k < n; ++k) {
+      const auto c = static_cast<unsigned char>(text[at + k]);
+      if ((c & 0xC0) != 0x80) return 0;
+      cp = (cp << 6) | (c & 0x3F);
+    }
+    return n;
+  };
+  auto report = [&](char32_t cp, std::size_t n, std::string_view why) {
+    char hex[16];
+    std::snprintf(hex, sizeof hex, "U+%04X", static_cast<unsigned>(cp));
+    return UnsafeCharacter{{line, column}, "unexpected character '" + std::string(text.substr(i, n)) + "' (" + hex +
+                                               "): " + std::string(why)};
+  };
+  auto quotes_at = [&](std::size_t at, char q) {
+    std::size_t n = 0;
+    while (at + n < text.size() && text[at + n] == q) ++n;
+    return n;
+  };
+  while (i < text.size()) {
+    char32_t cp = 0;
+    const std::size_t n = decode(i, cp);
+    if (n == 0) return std::nullopt;
+    std::size_t advance = n;
+    switch (state) {
+      case State::kNormal:
+        if (cp >= 0x80) return report(cp, n, "outside strings and comments TOML allows only ASCII");
+        if (cp == '#') {
+          state = State::kComment;
+        } else if (cp == '"' || cp == '\'') {
+          const bool multi = quotes_at(i, static_cast<char>(cp)) >= 3;
+          state = cp == '"' ? (multi ? State::kMlBasic : State::kBasic) : (multi ? State::kMlLiteral : State::kLiteral);
+          advance = multi ? 3 : 1;
+        }
+        break;
+      case State::kComment:
+        if (cp == '\n') state = State::kNormal;
+        break;
+      case State::kBasic:
+        if (cp == '\\' && i + 1 < text.size() && text[i + 1] != '\n') {
+          char32_t next = 0;
+          const std::size_t m = decode(i + 1, next);
+          if (m == 0) return std::nullopt;
+          advance = 1 + m;  // the escaped character (toml++ checks it is a valid escape)
+        } else if (cp == '"' || cp == '\n') {
+          state = State::kNormal;
+        }
+        break;
+      case State::kLiteral:
+        if (cp == '\'' || cp == '\n') state = State::kNormal;
+        break;
+      case State::kMlBasic: {
+        const bool blank = cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r';
+        if (after_backslash) {  // the escaped character; toml++ asks whether it is whitespace
+          after_backslash = false;
+          if (cp >= 0x80) return report(cp, n, "expected an escape sequence after the backslash");
+          skipping_blank = blank;  // a line-ending backslash
+          break;
+        }
+        if (skipping_blank) {  // toml++ asks of each character whether it is whitespace
+          if (cp >= 0x80) {
+            return report(cp, n,
+                          "not supported right after a line-ending backslash (toml++ 3.3.0, "
+                          "marzer/tomlplusplus#190); escape it as \\uXXXX");
+          }
+          if (blank) break;
+          skipping_blank = false;
+        }
+        if (cp == '\\') {
+          after_backslash = true;
+        } else if (cp == '"' && quotes_at(i, '"') >= 3) {
+          advance = std::min<std::size_t>(quotes_at(i, '"'), 5);  // up to two quotes end the content
+          state = State::kNormal;
+        }
+        break;
+      }
+      case State::kMlLiteral:
+        if (cp == '\'' && quotes_at(i, '\'') >= 3) {
+          advance = std::min<std::size_t>(quotes_at(i, '\''), 5);
+          state = State::kNormal;
+        }
+        break;
+    }
+    for (std::size_t k = i; k < i + advance && k < text.size(); ++k) {
+      if (text[k] == '\n') {
+        ++line;
+        column = 1;
+      } else if ((static_cast<unsigned char>(text[k]) & 0xC0) != 0x80) {
+        ++column;
+      }
+    }
+    i += advance;
+  }
+  return std::nullopt;
+}
+
 // ---- the checker --------------------------------------------------------------------------
 
 template <class T>
@@ -824,6 +950,10 @@ std::string ConfigError::ToString() const {
 
 ConfigResult ParseConfig(std::string_view text, std::string_view file_name) {
   Checker checker(text, file_name);
+  if (const auto bad = FindUnsafeNonAscii(text)) {
+    checker.Report(bad->where, "", bad->message);
+    return checker.Finish();
+  }
   toml::parse_result parsed = toml::parse(text, file_name);
   if (!parsed) {
     // A syntax error: one error, toml++'s position and description.

@@ -371,6 +371,27 @@ TEST(ConfigReject, SyntaxErrorIsOneErrorWithTomlsPosition) {
   EXPECT_TRUE(Rejects("[[[a]]]\n", {1, 3, "", "expected bare key starting character or string delimiter"}));
 }
 
+// toml++ 3.3.0 has undefined behaviour (TOML_UNREACHABLE in its Unicode whitespace table,
+// marzer/tomlplusplus#190/#295) on some non-ASCII characters outside strings and comments and
+// after a backslash in a multi-line basic string; config.cc reports those itself.
+TEST(ConfigReject, NonAsciiWhereTomlAllowsNone) {
+  // config_fuzz's finding fuzz/regressions/config/tomlpp-unreachable-u0318-in-table-header: U+0318 in a table header.
+  EXPECT_TRUE(Rejects("[[su\xCC\x98]]\nvsid = 5001\n",
+                      {1, 5, "", "unexpected character '\xCC\x98' (U+0318): outside strings and comments TOML allows only ASCII"}));
+  EXPECT_TRUE(Rejects(Lines({kUnderlay, "address = \"192.0.2.1\" \xC3\xA9"}), {2, 23, "", "(U+00E9): outside strings"}));
+  EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, "[[port]]", "tap = \"\"\"\\", "  \xC3\xA9\"\"\""}),
+                      {5, 3, "", "(U+00E9): not supported right after a line-ending backslash"}));
+  EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, "[[port]]", "tap = \"\"\"\\\xC3\xA9\"\"\""}),
+                      {4, 11, "", "(U+00E9): expected an escape sequence after the backslash"}));
+  // Non-ASCII text in comments and strings is fine (netns names are file names).
+  const Config c = Accepts(Lines({"# r\xC3\xA9seau de test", kUnderlay, kAddress, kSubnet, kVsid5001, "[[port]]",
+                                  "tap = \"t\"", "netns = \"r\xC3\xA9seau\"  # \xE3\x80\x81", "vsid = 5001",
+                                  "mac = \"02:00:00:00:50:01\""}));
+  EXPECT_EQ(c.ports.at(0).netns, "r\xC3\xA9seau");
+  // A UTF-8 byte order mark is skipped, as toml++ does.
+  EXPECT_TRUE(Accepts("\xEF\xBB\xBF" + Lines({kUnderlay, kAddress})).underlay.ipv4);
+}
+
 TEST(ConfigReject, UnknownTopLevelTableOrKey) {
   EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, "[undelray]", "mtu = 1500"}),
                       {3, 2, "undelray",
