@@ -216,8 +216,9 @@ TextShape ShapeOf(std::string_view text) {
 // character after it, and after a line-ending backslash the first one that is not whitespace).
 // TOML 1.0 allows no non-ASCII character outside strings and comments, so this scan reports the
 // first one there as the syntax error it is, and one in those multi-line string places as
-// unsupported, before toml++ sees the text. Its lexing matches TOML's wherever toml++ has not yet
-// stopped at an error: comments, the four string kinds, escapes, and up to five closing quotes.
+// unsupported, before toml++ sees the text. Its lexing follows toml++'s wherever toml++ has not yet
+// stopped at an error: comments, the four string kinds, escapes, up to five closing quotes, and a
+// quote inside a bare value (`1-0"...`) that toml++ reads on past while it looks for the value's end.
 
 struct UnsafeCharacter {
   SourcePosition where;
@@ -230,6 +231,9 @@ std::optional<UnsafeCharacter> FindUnsafeNonAscii(std::string_view text) {
   std::size_t i = text.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0;  // toml++ skips a UTF-8 BOM
   std::uint32_t line = 1;
   std::uint32_t column = 1;
+  // In kNormal, the code point before: a quote starts a string only where a value or key can
+  // start; after other characters toml++ reads it as part of a bare value (and looks past it).
+  char32_t prev = U'\n';
   bool after_backslash = false;     // in kMlBasic: the previous code point was a backslash
   bool skipping_blank = false;      // in kMlBasic: after a backslash and whitespace
   // The code point at i and its length; 0 when the UTF-8 is broken (toml++ reports that itself).
@@ -266,7 +270,8 @@ std::optional<UnsafeCharacter> FindUnsafeNonAscii(std::string_view text) {
         if (cp >= 0x80) return report(cp, n, "outside strings and comments TOML allows only ASCII");
         if (cp == '#') {
           state = State::kComment;
-        } else if (cp == '"' || cp == '\'') {
+        } else if ((cp == '"' || cp == '\'') && prev < 0x80 &&
+                   std::string_view(" \t\r\n=[{,.").find(static_cast<char>(prev)) != std::string_view::npos) {
           const bool multi = quotes_at(i, static_cast<char>(cp)) >= 3;
           state = cp == '"' ? (multi ? State::kMlBasic : State::kBasic) : (multi ? State::kMlLiteral : State::kLiteral);
           advance = multi ? 3 : 1;
@@ -320,6 +325,7 @@ std::optional<UnsafeCharacter> FindUnsafeNonAscii(std::string_view text) {
         }
         break;
     }
+    prev = state == State::kComment ? U'\n' : cp;  // what precedes the next code point (in kNormal)
     for (std::size_t k = i; k < i + advance && k < text.size(); ++k) {
       if (text[k] == '\n') {
         ++line;

@@ -379,6 +379,8 @@ TEST(ConfigReject, NonAsciiWhereTomlAllowsNone) {
   EXPECT_TRUE(Rejects("[[su\xCC\x98]]\nvsid = 5001\n",
                       {1, 5, "", "unexpected character '\xCC\x98' (U+0318): outside strings and comments TOML allows only ASCII"}));
   EXPECT_TRUE(Rejects(Lines({kUnderlay, "address = \"192.0.2.1\" \xC3\xA9"}), {2, 23, "", "(U+00E9): outside strings"}));
+  // A quote inside a bare value does not start a string: toml++ reads on to find the value's end.
+  EXPECT_TRUE(Rejects(Lines({kUnderlay, "address = 1273-0\"\xC3\xA9\""}), {2, 18, "", "(U+00E9): outside strings"}));
   EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, "[[port]]", "tap = \"\"\"\\", "  \xC3\xA9\"\"\""}),
                       {5, 3, "", "(U+00E9): not supported right after a line-ending backslash"}));
   EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, "[[port]]", "tap = \"\"\"\\\xC3\xA9\"\"\""}),
