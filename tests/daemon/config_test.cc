@@ -360,6 +360,39 @@ TEST(ConfigParse, TwoHostExamples) {
   }
 }
 
+// docs/nvgred-config.md shows both example files in full, README the issue's example, in ```toml
+// blocks: they must not drift.
+TEST(ConfigParse, DocsShowTheExamplesVerbatim) {
+  auto read = [](const std::string& path) {
+    std::ifstream f(path, std::ios::binary);
+    std::ostringstream ss;
+    ss << f.rdbuf();
+    return ss.str();
+  };
+  const std::string root = NVGRE_SOURCE_DIR;
+  const std::string doc = read(root + "/docs/nvgred-config.md");
+  std::vector<std::string> blocks;
+  for (std::size_t at = doc.find("```toml\n"); at != std::string::npos; at = doc.find("```toml\n", at)) {
+    at += 8;
+    const std::size_t end = doc.find("```", at);
+    ASSERT_NE(end, std::string::npos);
+    blocks.push_back(doc.substr(at, end - at));
+  }
+  ASSERT_EQ(blocks.size(), 2u);
+  EXPECT_EQ(blocks[0], read(root + "/docs/examples/nvgred-host-a.toml"));
+  EXPECT_EQ(blocks[1], read(root + "/docs/examples/nvgred-host-b.toml"));
+
+  // The README shows the issue's example, which IssueExampleGivesExactValues parses.
+  const std::string readme = read(root + "/README.md");
+  const std::size_t at = readme.find("## nvgred configuration");
+  ASSERT_NE(at, std::string::npos);
+  const std::size_t begin = readme.find("```toml\n", at);
+  ASSERT_NE(begin, std::string::npos);
+  const std::size_t end = readme.find("```", begin + 8);
+  ASSERT_NE(end, std::string::npos);
+  EXPECT_EQ(readme.substr(begin + 8, end - begin - 8), kIssueExample);
+}
+
 // ---- rejections: one test per rule --------------------------------------------------------
 
 TEST(ConfigReject, SyntaxErrorIsOneErrorWithTomlsPosition) {
