@@ -29,11 +29,9 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
-#include <cinttypes>
 #include <cstdio>
 #include <limits>
 #include <map>
-#include <set>
 #include <system_error>
 #include <utility>
 
@@ -43,10 +41,10 @@ namespace {
 using virt::IpAddress;
 
 constexpr std::size_t kMaxConfigFileBytes = std::size_t{16} << 20;  // 16 MiB
-constexpr std::size_t kMaxQuotedBytes = 64;      // longer string values are cut in messages
-constexpr std::size_t kMaxInterfaceName = 15;    // IFNAMSIZ 16 with the NUL
-constexpr std::size_t kMaxNetnsName = 255;       // NAME_MAX: a file under /run/netns
-constexpr std::size_t kMaxSocketPath = 107;      // sockaddr_un.sun_path 108 with the NUL
+constexpr std::size_t kMaxQuotedBytes = 64;    // longer string values are cut in messages
+constexpr std::size_t kMaxInterfaceName = 15;  // IFNAMSIZ 16 with the NUL
+constexpr std::size_t kMaxNetnsName = 255;     // NAME_MAX: a file under /run/netns
+constexpr std::size_t kMaxSocketPath = 107;    // sockaddr_un.sun_path 108 with the NUL
 
 constexpr std::string_view kVsidExpectation =
     "an integer 4096..16777214 (RFC 7637 §3.2 reserves 0-4095 and 16777215)";
@@ -94,8 +92,7 @@ std::string Quote(std::string_view s) {
 bool IsBareKey(std::string_view k) {
   if (k.empty()) return false;
   return std::all_of(k.begin(), k.end(), [](char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
-           c == '-';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
   });
 }
 
@@ -117,7 +114,8 @@ std::string Got(const toml::node& n) {
       std::snprintf(buf, sizeof buf, "%g", n.as_floating_point()->get());
       return std::string("got the float ") + buf;
     }
-    case toml::node_type::boolean: return n.as_boolean()->get() ? "got the boolean true" : "got the boolean false";
+    case toml::node_type::boolean:
+      return n.as_boolean()->get() ? "got the boolean true" : "got the boolean false";
     case toml::node_type::array:
       if (n.as_array()->empty()) return "got an empty list";
       return n.is_array_of_tables() ? "got an array of tables" : "got a list";
@@ -198,12 +196,14 @@ TextShape ShapeOf(std::string_view text) {
   std::string_view body = text;
   if (body.back() == '\n') body.remove_suffix(1);
   const auto newlines = static_cast<std::size_t>(std::count(body.begin(), body.end(), '\n'));
-  s.lines = static_cast<std::uint32_t>(std::min<std::size_t>(newlines + 1, std::numeric_limits<std::uint32_t>::max()));
+  s.lines = static_cast<std::uint32_t>(
+      std::min<std::size_t>(newlines + 1, std::numeric_limits<std::uint32_t>::max()));
   const std::size_t last = body.rfind('\n');
   const std::string_view tail = last == std::string_view::npos ? body : body.substr(last + 1);
   std::size_t columns = 0;
   for (const char c : tail) columns += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  s.end_column = static_cast<std::uint32_t>(std::min<std::size_t>(columns + 1, std::numeric_limits<std::uint32_t>::max()));
+  s.end_column = static_cast<std::uint32_t>(
+      std::min<std::size_t>(columns + 1, std::numeric_limits<std::uint32_t>::max()));
   return s;
 }
 
@@ -234,12 +234,16 @@ std::optional<UnsafeCharacter> FindUnsafeNonAscii(std::string_view text) {
   // In kNormal, the code point before: a quote starts a string only where a value or key can
   // start; after other characters toml++ reads it as part of a bare value (and looks past it).
   char32_t prev = U'\n';
-  bool after_backslash = false;     // in kMlBasic: the previous code point was a backslash
-  bool skipping_blank = false;      // in kMlBasic: after a backslash and whitespace
+  bool after_backslash = false;  // in kMlBasic: the previous code point was a backslash
+  bool skipping_blank = false;   // in kMlBasic: after a backslash and whitespace
   // The code point at i and its length; 0 when the UTF-8 is broken (toml++ reports that itself).
   auto decode = [&](std::size_t at, char32_t& cp) -> std::size_t {
     const auto b = static_cast<unsigned char>(text[at]);
-    std::size_t n = b < 0x80 ? 1 : b >= 0xC0 && b < 0xE0 ? 2 : b >= 0xE0 && b < 0xF0 ? 3 : b >= 0xF0 && b < 0xF8 ? 4 : 0;
+    std::size_t n = b < 0x80                ? 1
+                    : b >= 0xC0 && b < 0xE0 ? 2
+                    : b >= 0xE0 && b < 0xF0 ? 3
+                    : b >= 0xF0 && b < 0xF8 ? 4
+                                            : 0;
     if (n == 0 || at + n > text.size()) return 0;
     cp = n == 1 ? b : static_cast<char32_t>(b & (0x7F >> n));
     for (std::size_t k = 1; k < n; ++k) {
@@ -252,8 +256,9 @@ std::optional<UnsafeCharacter> FindUnsafeNonAscii(std::string_view text) {
   auto report = [&](char32_t cp, std::size_t n, std::string_view why) {
     char hex[16];
     std::snprintf(hex, sizeof hex, "U+%04X", static_cast<unsigned>(cp));
-    return UnsafeCharacter{{line, column}, "unexpected character '" + std::string(text.substr(i, n)) + "' (" + hex +
-                                               "): " + std::string(why)};
+    return UnsafeCharacter{
+        {line, column},
+        "unexpected character '" + std::string(text.substr(i, n)) + "' (" + hex + "): " + std::string(why)};
   };
   auto quotes_at = [&](std::size_t at, char q) {
     std::size_t n = 0;
@@ -273,7 +278,8 @@ std::optional<UnsafeCharacter> FindUnsafeNonAscii(std::string_view text) {
         } else if ((cp == '"' || cp == '\'') && prev < 0x80 &&
                    std::string_view(" \t\r\n=[{,.").find(static_cast<char>(prev)) != std::string_view::npos) {
           const bool multi = quotes_at(i, static_cast<char>(cp)) >= 3;
-          state = cp == '"' ? (multi ? State::kMlBasic : State::kBasic) : (multi ? State::kMlLiteral : State::kLiteral);
+          state = cp == '"' ? (multi ? State::kMlBasic : State::kBasic)
+                            : (multi ? State::kMlLiteral : State::kLiteral);
           advance = multi ? 3 : 1;
         }
         break;
@@ -416,12 +422,13 @@ class Checker {
     return static_cast<std::uint32_t>(*v);
   }
   std::optional<wire::MacAddress> Mac(const toml::node& n, const std::string& key);
-  // One address or a list of them; each parsed address with its own position and key. With
-  // `host`, multicast, unspecified and broadcast addresses are refused.
+  // One address or a list of them, each a host's unicast address (not multicast, unspecified or
+  // broadcast); each parsed address with its own position and key.
   std::vector<Located<IpAddress>> Addresses(const toml::node& n, const std::string& key,
-                                            std::string_view expected, bool host);
+                                            std::string_view expected);
   // A [[name]] array: each table (elements that are not tables are reported).
-  std::vector<std::pair<const toml::table*, std::string>> TablesOf(const toml::table& root, std::string_view name);
+  std::vector<std::pair<const toml::table*, std::string>> TablesOf(const toml::table& root,
+                                                                   std::string_view name);
 
   // ---- sections ----
   void Daemon(const toml::table& root);
@@ -439,18 +446,19 @@ class Checker {
   std::vector<ConfigError> errors_;
   Config config_;
 
-  bool underlay_known_ = false;           // underlay.address parsed without error
-  std::map<std::uint32_t, std::size_t> subnet_of_vsid_;  // first [[subnet]] of each VSID
+  bool underlay_known_ = false;  // underlay.address parsed without error
+  // The first [[subnet]] of each VSID: its key ("subnet[0]") and where it is.
+  std::map<std::uint32_t, std::pair<std::string, SourcePosition>> subnet_of_vsid_;
   std::vector<Use<wire::MacAddress>> macs_;
   std::vector<Use<IpAddress>> ips_;
 };
 
 void Checker::CheckKeys(const toml::table& t, std::string_view path, std::string_view where_name,
                         std::initializer_list<std::string_view> allowed) {
-  for (auto&& [k, v] : t) {
+  for (auto&& entry : t) {
+    const toml::key& k = entry.first;
     const std::string_view name = k.str();
     if (std::find(allowed.begin(), allowed.end(), name) != allowed.end()) continue;
-    (void)v;
     Report(PositionOf(k.source()), Join(path, name),
            "unknown key; expected one of the keys of " + std::string(where_name) + ": " + List(allowed));
   }
@@ -460,7 +468,7 @@ std::optional<wire::MacAddress> Checker::Mac(const toml::node& n, const std::str
   constexpr std::string_view kExpected = "a unicast MAC address such as \"02:00:00:00:50:01\"";
   const auto s = String(n, key, kExpected);
   if (!s) return std::nullopt;
-  const auto mac = s->find('\0') == std::string::npos ? virt::ParseMacAddress(*s) : std::nullopt;
+  const auto mac = virt::ParseMacAddress(*s);  // exactly 17 characters of hex pairs and separators
   if (!mac) {
     Report(n, key, "expected " + std::string(kExpected) + ", got " + Quote(*s));
     return std::nullopt;
@@ -476,7 +484,7 @@ std::optional<wire::MacAddress> Checker::Mac(const toml::node& n, const std::str
 }
 
 std::vector<Located<IpAddress>> Checker::Addresses(const toml::node& n, const std::string& key,
-                                                   std::string_view expected, bool host) {
+                                                   std::string_view expected) {
   std::vector<Located<IpAddress>> out;
   auto one = [&](const toml::node& e, const std::string& k) {
     const auto* s = e.as_string();
@@ -488,14 +496,13 @@ std::vector<Located<IpAddress>> Checker::Addresses(const toml::node& n, const st
     // ParseIpAddress hands the text to inet_pton, which stops at a NUL: refuse those here.
     const auto a = text.find('\0') == std::string::npos ? virt::ParseIpAddress(text) : std::nullopt;
     if (!a) {
-      Report(e, k, "expected " + std::string(expected) + " (IPv4 or IPv6, no prefix length), got " + Quote(text));
+      Report(e, k,
+             "expected " + std::string(expected) + " (IPv4 or IPv6, no prefix length), got " + Quote(text));
       return;
     }
-    if (host) {
-      if (const std::string_view why = NotUnicast(*a); !why.empty()) {
-        Report(e, k, "expected a unicast address, got " + std::string(why) + " " + Quote(text));
-        return;
-      }
+    if (const std::string_view why = NotUnicast(*a); !why.empty()) {
+      Report(e, k, "expected a unicast address, got " + std::string(why) + " " + Quote(text));
+      return;
     }
     out.push_back({*a, PositionOf(e.source()), k});
   };
@@ -521,7 +528,8 @@ std::vector<std::pair<const toml::table*, std::string>> Checker::TablesOf(const 
   }
   for (std::size_t i = 0; i < arr->size(); ++i) {
     const std::string key = Index(name, i);
-    if (const auto* t = TableOf((*arr)[i], key, "a table ([[" + std::string(name) + "]])")) out.emplace_back(t, key);
+    if (const auto* t = TableOf((*arr)[i], key, "a table ([[" + std::string(name) + "]])"))
+      out.emplace_back(t, key);
   }
   return out;
 }
@@ -533,7 +541,8 @@ void Checker::Daemon(const toml::table& root) {
   if (t == nullptr) return;
   CheckKeys(*t, "daemon", "[daemon]", {"workers", "log_level"});
   if (const toml::node* v = t->get("workers")) {
-    if (const auto w = Integer(*v, "daemon.workers", 1, 256)) config_.daemon.workers = static_cast<std::uint32_t>(*w);
+    if (const auto w = Integer(*v, "daemon.workers", 1, 256))
+      config_.daemon.workers = static_cast<std::uint32_t>(*w);
   }
   if (const toml::node* v = t->get("log_level")) {
     constexpr std::string_view kExpected = R"("error", "warning", "info" or "debug")";
@@ -544,7 +553,8 @@ void Checker::Daemon(const toml::table& root) {
           {"info", ConfigLogLevel::kInfo},
           {"debug", ConfigLogLevel::kDebug},
       }};
-      const auto it = std::find_if(kLevels.begin(), kLevels.end(), [&](const auto& l) { return l.first == *s; });
+      const auto it =
+          std::find_if(kLevels.begin(), kLevels.end(), [&](const auto& l) { return l.first == *s; });
       if (it == kLevels.end()) {
         Report(*v, "daemon.log_level", "expected " + std::string(kExpected) + ", " + Got(*v));
       } else {
@@ -570,26 +580,29 @@ void Checker::Underlay(const toml::table& root) {
 
   if (const toml::node* v = t->get("address")) {
     const std::size_t errors_before = errors_.size();
-    const auto addresses = Addresses(*v, "underlay.address", kAddressExpected, /*host=*/true);
+    const auto addresses = Addresses(*v, "underlay.address", kAddressExpected);
     if (const auto* arr = v->as_array(); arr != nullptr && arr->empty()) {
       Report(*v, "underlay.address",
-             "expected " + std::string(kAddressExpected) + " or a list of them (one IPv4, one IPv6), got an empty list");
+             "expected " + std::string(kAddressExpected) +
+                 " or a list of them (one IPv4, one IPv6), got an empty list");
     }
     for (const auto& a : addresses) {
       if (const auto* v4 = std::get_if<wire::Ipv4Address>(&a.value)) {
         if (u.ipv4) {
-          Report(a.where, a.key, "expected at most one IPv4 address (one per family), got a second one " +
-                                     Quote(virt::FormatIpAddress(a.value)) + " after " +
-                                     Quote(virt::FormatIpAddress(*u.ipv4)));
+          Report(a.where, a.key,
+                 "expected at most one IPv4 address (one per family), got a second one " +
+                     Quote(virt::FormatIpAddress(a.value)) + " after " +
+                     Quote(virt::FormatIpAddress(*u.ipv4)));
           continue;
         }
         u.ipv4 = *v4;
       } else {
         const auto& v6 = std::get<wire::Ipv6Address>(a.value);
         if (u.ipv6) {
-          Report(a.where, a.key, "expected at most one IPv6 address (one per family), got a second one " +
-                                     Quote(virt::FormatIpAddress(a.value)) + " after " +
-                                     Quote(virt::FormatIpAddress(*u.ipv6)));
+          Report(a.where, a.key,
+                 "expected at most one IPv6 address (one per family), got a second one " +
+                     Quote(virt::FormatIpAddress(a.value)) + " after " +
+                     Quote(virt::FormatIpAddress(*u.ipv6)));
           continue;
         }
         u.ipv6 = v6;
@@ -642,7 +655,8 @@ void Checker::Control(const toml::table& root) {
   if (const toml::node* v = t->get("socket")) {
     constexpr std::string_view kExpected = "an absolute path of at most 107 bytes (a Unix socket)";
     if (const auto s = String(*v, "control.socket", kExpected)) {
-      if (s->empty() || s->front() != '/' || s->size() > kMaxSocketPath || s->find('\0') != std::string::npos) {
+      if (s->empty() || s->front() != '/' || s->size() > kMaxSocketPath ||
+          s->find('\0') != std::string::npos) {
         Report(*v, "control.socket", "expected " + std::string(kExpected) + ", " + Got(*v));
       } else {
         config_.control.socket = *s;
@@ -657,8 +671,9 @@ void Checker::CheckFamily(const toml::node& n, const std::string& key, const IpA
   const bool ok = virt::IsIpv6(a) ? config_.underlay.ipv6.has_value() : config_.underlay.ipv4.has_value();
   if (ok) return;
   const std::string_view have = virt::IsIpv6(a) ? "IPv4" : "IPv6";
-  Report(n, key, "expected an " + std::string(have) + " " + std::string(what) + " (the underlay has no " +
-                     std::string(FamilyName(a)) + " address), " + Got(n));
+  Report(n, key,
+         "expected an " + std::string(have) + " " + std::string(what) + " (the underlay has no " +
+             std::string(FamilyName(a)) + " address), " + Got(n));
 }
 
 void Checker::Subnets(const toml::table& root) {
@@ -666,23 +681,20 @@ void Checker::Subnets(const toml::table& root) {
     CheckKeys(*t, key, "[[subnet]]", {"vsid", "flood", "multicast"});
     SubnetEntry s;
     s.where = PositionOf(t->source());
-    bool ok = true;
     if (const toml::node* v = t->get("vsid")) {
       if (const auto vsid = Vsid(*v, key + ".vsid")) {
         s.vsid = *vsid;
         if (const auto it = subnet_of_vsid_.find(*vsid); it != subnet_of_vsid_.end()) {
-          const SubnetEntry& first = config_.subnets[it->second];
           Report(*v, key + ".vsid",
                  "expected a VSID unique among the [[subnet]] tables, got " + std::to_string(*vsid) +
-                     " again (subnet[" + std::to_string(it->second) + "], line " + std::to_string(first.where.line) + ")");
-          ok = false;
+                     " again (" + it->second.first + ", line " + std::to_string(it->second.second.line) +
+                     ")");
+        } else {
+          subnet_of_vsid_.emplace(*vsid, std::pair{key, s.where});  // its ports and lookups find it
         }
-      } else {
-        ok = false;
       }
     } else {
       Missing(*t, key, "vsid", kVsidExpectation);
-      ok = false;
     }
 
     std::optional<FloodMode> flood;
@@ -698,7 +710,6 @@ void Checker::Subnets(const toml::table& root) {
           Report(*flood_node, key + ".flood", "expected " + std::string(kExpected) + ", " + Got(*flood_node));
         }
       }
-      ok = ok && flood.has_value();
     }
     const toml::node* group_node = t->get("multicast");
     if (group_node != nullptr) {
@@ -707,16 +718,12 @@ void Checker::Subnets(const toml::table& root) {
       if (const auto g = String(*group_node, key + ".multicast", kExpected)) {
         const auto a = g->find('\0') == std::string::npos ? virt::ParseIpAddress(*g) : std::nullopt;
         if (!a || !virt::IsMulticastIp(*a)) {
-          Report(*group_node, key + ".multicast", "expected " + std::string(kExpected) + ", " + Got(*group_node));
-          ok = false;
+          Report(*group_node, key + ".multicast",
+                 "expected " + std::string(kExpected) + ", " + Got(*group_node));
         } else {
           s.multicast_group = *a;
-          const std::size_t before = errors_.size();
           CheckFamily(*group_node, key + ".multicast", *a, "multicast group");
-          ok = ok && errors_.size() == before;
         }
-      } else {
-        ok = false;
       }
     }
     // multicast = ... implies flood = "multicast"; flood = "multicast" needs a group.
@@ -724,18 +731,12 @@ void Checker::Subnets(const toml::table& root) {
       Report(*flood_node, key + ".flood",
              "expected \"multicast\" or no flood key, since multicast = ... is set (line " +
                  std::to_string(group_node->source().begin.line) + "), got \"unicast\"");
-      ok = false;
     } else if (flood == FloodMode::kMulticast && group_node == nullptr) {
       Report(*flood_node, key + ".flood",
              "flood = \"multicast\" needs a group; expected multicast = an IPv4 or IPv6 multicast group "
              "(e.g. \"239.1.1.1\") in this [[subnet]], or flood = \"unicast\"");
-      ok = false;
     }
-    s.flood = group_node != nullptr ? FloodMode::kMulticast : FloodMode::kUnicast;
-    (void)ok;  // an invalid entry is still recorded, so that its ports find their subnet
-    if (s.vsid != 0 && subnet_of_vsid_.find(s.vsid) == subnet_of_vsid_.end()) {
-      subnet_of_vsid_.emplace(s.vsid, config_.subnets.size());
-    }
+    s.flood = s.multicast_group ? FloodMode::kMulticast : FloodMode::kUnicast;
     config_.subnets.push_back(std::move(s));
   }
 }
@@ -744,16 +745,17 @@ void Checker::SubnetExists(const toml::node& n, const std::string& key, std::uin
   if (subnet_of_vsid_.count(vsid) != 0) return;
   std::string defined;
   std::size_t shown = 0;
-  for (const auto& [v, i] : subnet_of_vsid_) {
-    (void)i;
+  for (const auto& entry : subnet_of_vsid_) {
     if (shown == 8) {
       defined += ", ...";
       break;
     }
-    defined += (shown++ == 0 ? "" : ", ") + std::to_string(v);
+    defined += (shown++ == 0 ? "" : ", ") + std::to_string(entry.first);
   }
-  Report(n, key, "expected the vsid of a [[subnet]] (" + (defined.empty() ? std::string("none is defined") : "defined: " + defined) +
-                     "), got " + std::to_string(vsid) + ", which has no [[subnet]]");
+  Report(n, key,
+         "expected the vsid of a [[subnet]] (" +
+             (defined.empty() ? std::string("none is defined") : "defined: " + defined) + "), got " +
+             std::to_string(vsid) + ", which has no [[subnet]]");
 }
 
 void Checker::Ports(const toml::table& root) {
@@ -770,9 +772,9 @@ void Checker::Ports(const toml::table& root) {
         if (!IsTapName(*s)) {
           Report(*v, key + ".tap", "expected " + std::string(kExpected) + ", " + Got(*v));
         } else if (const auto it = taps.find(*s); it != taps.end()) {
-          Report(*v, key + ".tap", "expected a TAP name unique among the [[port]] tables, got " + Quote(*s) +
-                                       " again (" + it->second.first + ", line " +
-                                       std::to_string(it->second.second.line) + ")");
+          Report(*v, key + ".tap",
+                 "expected a TAP name unique among the [[port]] tables, got " + Quote(*s) + " again (" +
+                     it->second.first + ", line " + std::to_string(it->second.second.line) + ")");
         } else if (*s == config_.underlay.interface) {
           Report(*v, key + ".tap", "expected a TAP name other than the underlay interface, got " + Quote(*s));
         } else {
@@ -784,7 +786,8 @@ void Checker::Ports(const toml::table& root) {
       Missing(*t, key, "tap", "a TAP interface name (1..15 bytes of [A-Za-z0-9_.-])");
     }
     if (const toml::node* v = t->get("netns")) {
-      constexpr std::string_view kExpected = "a network namespace name (1..255 bytes, no '/', not \".\" or \"..\")";
+      constexpr std::string_view kExpected =
+          "a network namespace name (1..255 bytes, no '/', not \".\" or \"..\")";
       if (const auto s = String(*v, key + ".netns", kExpected)) {
         if (IsNetnsName(*s)) {
           p.netns = *s;
@@ -811,7 +814,7 @@ void Checker::Ports(const toml::table& root) {
       Missing(*t, key, "mac", "the port's unicast MAC address");
     }
     if (const toml::node* v = t->get("ip")) {
-      for (auto& a : Addresses(*v, key + ".ip", "a customer IP address", /*host=*/true)) {
+      for (auto& a : Addresses(*v, key + ".ip", "a customer IP address")) {
         p.ips.push_back(a.value);
         if (vsid) ips_.push_back({*vsid, a.value, a.where, std::move(a.key), key});
       }
@@ -847,26 +850,27 @@ void Checker::Lookups(const toml::table& root) {
       Missing(*t, key, "mac", "the remote customer's unicast MAC address");
     }
     if (const toml::node* v = t->get("ip")) {
-      for (auto& a : Addresses(*v, key + ".ip", "a customer IP address", /*host=*/true)) {
+      for (auto& a : Addresses(*v, key + ".ip", "a customer IP address")) {
         l.ips.push_back(a.value);
         if (vsid) ips_.push_back({*vsid, a.value, a.where, std::move(a.key), key});
       }
     }
     if (const toml::node* v = t->get("provider")) {
-      if (v->is_array()) {
+      if (!v->is_string()) {
         Report(*v, key + ".provider", "expected one provider address (the remote host's), " + Got(*v));
       } else {
-        const auto a = Addresses(*v, key + ".provider", "the remote host's provider address", /*host=*/true);
+        const auto a = Addresses(*v, key + ".provider", "the remote host's provider address");
         if (!a.empty()) {
           l.provider = a.front().value;
           const std::size_t before = errors_.size();
           CheckFamily(*v, key + ".provider", l.provider, "provider address");
           const UnderlaySection& u = config_.underlay;
-          const bool own = errors_.size() == before &&
-                           ((u.ipv4 && l.provider == IpAddress{*u.ipv4}) || (u.ipv6 && l.provider == IpAddress{*u.ipv6}));
+          const bool own = errors_.size() == before && ((u.ipv4 && l.provider == IpAddress{*u.ipv4}) ||
+                                                        (u.ipv6 && l.provider == IpAddress{*u.ipv6}));
           if (own) {
             Report(*v, key + ".provider",
-                   "expected another host's provider address, got this host's own underlay address " + Quote(v->as_string()->get()));
+                   "expected another host's provider address, got this host's own underlay address " +
+                       Quote(v->as_string()->get()));
           }
         }
       }
@@ -888,9 +892,10 @@ void Checker::Uniqueness() {
     const auto [it, fresh] = seen_mac.emplace(std::pair{m.vsid, m.value}, i);
     if (fresh) continue;
     const auto& first = macs_[it->second];
-    Report(m.where, m.key, "expected a MAC address unique within VSID " + std::to_string(m.vsid) + ", got " +
-                               FormatMac(m.value) + " again (" + first.owner + ", line " +
-                               std::to_string(first.where.line) + ")");
+    Report(m.where, m.key,
+           "expected a MAC address unique within VSID " + std::to_string(m.vsid) + ", got " +
+               FormatMac(m.value) + " again (" + first.owner + ", line " + std::to_string(first.where.line) +
+               ")");
   }
   std::stable_sort(ips_.begin(), ips_.end(), by_position);
   std::map<std::pair<std::uint32_t, IpAddress>, std::size_t> seen_ip;
@@ -899,9 +904,10 @@ void Checker::Uniqueness() {
     const auto [it, fresh] = seen_ip.emplace(std::pair{a.vsid, a.value}, i);
     if (fresh) continue;
     const auto& first = ips_[it->second];
-    Report(a.where, a.key, "expected a customer IP address unique within VSID " + std::to_string(a.vsid) +
-                               ", got " + virt::FormatIpAddress(a.value) + " again (" + first.owner + ", line " +
-                               std::to_string(first.where.line) + ")");
+    Report(a.where, a.key,
+           "expected a customer IP address unique within VSID " + std::to_string(a.vsid) + ", got " +
+               virt::FormatIpAddress(a.value) + " again (" + first.owner + ", line " +
+               std::to_string(first.where.line) + ")");
   }
 }
 
@@ -912,10 +918,11 @@ void Checker::Run(const toml::table& root) {
         name == "lookup") {
       continue;
     }
-    Report(PositionOf(k.source()), Join("", name),
-           std::string(v.is_table() || v.is_array_of_tables() ? "unknown table" : "unknown key") +
-               "; expected one of the top-level tables [daemon], [underlay], [control], [[subnet]], [[port]], "
-               "[[lookup]]");
+    Report(
+        PositionOf(k.source()), Join("", name),
+        std::string(v.is_table() || v.is_array_of_tables() ? "unknown table" : "unknown key") +
+            "; expected one of the top-level tables [daemon], [underlay], [control], [[subnet]], [[port]], "
+            "[[lookup]]");
   }
   Daemon(root);
   Underlay(root);

@@ -55,16 +55,17 @@ struct Want {
   for (const ConfigError& e : r.errors) all << "\n  " << e.ToString();
   if (r.config) return ::testing::AssertionFailure() << "accepted; errors:" << all.str();
   if (r.errors.size() != want.size()) {
-    return ::testing::AssertionFailure() << r.errors.size() << " errors, want " << want.size() << ":" << all.str();
+    return ::testing::AssertionFailure()
+           << r.errors.size() << " errors, want " << want.size() << ":" << all.str();
   }
   for (std::size_t i = 0; i < want.size(); ++i) {
     const ConfigError& e = r.errors[i];
     const Want& w = want[i];
     if (e.file != "t.toml" || e.where.line != w.line || e.where.column != w.column || e.key != w.key ||
         e.message.find(w.fragment) == std::string::npos) {
-      return ::testing::AssertionFailure() << "error " << i << " is " << e.ToString() << "\n  want t.toml:" << w.line
-                                           << ":" << w.column << ": " << w.key << ": ..." << w.fragment
-                                           << "...\n  all:" << all.str();
+      return ::testing::AssertionFailure()
+             << "error " << i << " is " << e.ToString() << "\n  want t.toml:" << w.line << ":" << w.column
+             << ": " << w.key << ": ..." << w.fragment << "...\n  all:" << all.str();
     }
   }
   return ::testing::AssertionSuccess();
@@ -243,14 +244,14 @@ TEST(ConfigParse, DefaultsAndBoundaryValues) {
   EXPECT_EQ(min.control.socket, "/run/nvgred/nvgred.sock");
   EXPECT_TRUE(min.subnets.empty() && min.ports.empty() && min.lookups.empty());
 
-  const Config lo = Accepts(Lines({"[daemon]", "workers = 1", kUnderlay, kAddress, "mtu = 576", "flow_id = 0",
-                                   "ttl = 1"}));
+  const Config lo =
+      Accepts(Lines({"[daemon]", "workers = 1", kUnderlay, kAddress, "mtu = 576", "flow_id = 0", "ttl = 1"}));
   EXPECT_EQ(lo.daemon.workers, 1u);
   EXPECT_EQ(lo.underlay.mtu, 576u);
   EXPECT_EQ(lo.DefaultPortMtu(), 534u);  // 576 - 42
   EXPECT_EQ(lo.underlay.ttl, 1);
-  const Config hi = Accepts(Lines({"[daemon]", "workers = 256", kUnderlay, kAddress, "mtu = 65535",
-                                   "flow_id = 255", "ttl = 255"}));
+  const Config hi = Accepts(
+      Lines({"[daemon]", "workers = 256", kUnderlay, kAddress, "mtu = 65535", "flow_id = 255", "ttl = 255"}));
   EXPECT_EQ(hi.daemon.workers, 256u);
   EXPECT_EQ(hi.underlay.mtu, 65535u);
   EXPECT_EQ(hi.underlay.flow_id_mode, FlowIdMode::kFixed);
@@ -295,11 +296,32 @@ TEST(ConfigParse, DefaultPortMtuFollowsTheUnderlayFamilies) {
 // in VSIDs 5001 and 5002 are fine.
 TEST(ConfigParse, SameCustomerAddressesInDifferentVsids) {
   const Config c = Accepts(Lines({
-      kUnderlay, kAddress, kSubnet, kVsid5001, kSubnet, "vsid = 5002",
-      "[[port]]", "tap = \"t1\"", "vsid = 5001", "mac = \"02:00:00:00:00:01\"", "ip = [\"10.0.0.1\", \"fd00::1\"]",
-      "[[port]]", "tap = \"t2\"", "vsid = 5002", "mac = \"02:00:00:00:00:01\"", "ip = [\"10.0.0.1\", \"fd00::1\"]",
-      "[[lookup]]", "vsid = 5001", "mac = \"02:00:00:00:00:02\"", "ip = \"10.0.0.2\"", "provider = \"192.0.2.2\"",
-      "[[lookup]]", "vsid = 5002", "mac = \"02:00:00:00:00:02\"", "ip = \"10.0.0.2\"", "provider = \"192.0.2.2\"",
+      kUnderlay,
+      kAddress,
+      kSubnet,
+      kVsid5001,
+      kSubnet,
+      "vsid = 5002",
+      "[[port]]",
+      "tap = \"t1\"",
+      "vsid = 5001",
+      "mac = \"02:00:00:00:00:01\"",
+      "ip = [\"10.0.0.1\", \"fd00::1\"]",
+      "[[port]]",
+      "tap = \"t2\"",
+      "vsid = 5002",
+      "mac = \"02:00:00:00:00:01\"",
+      "ip = [\"10.0.0.1\", \"fd00::1\"]",
+      "[[lookup]]",
+      "vsid = 5001",
+      "mac = \"02:00:00:00:00:02\"",
+      "ip = \"10.0.0.2\"",
+      "provider = \"192.0.2.2\"",
+      "[[lookup]]",
+      "vsid = 5002",
+      "mac = \"02:00:00:00:00:02\"",
+      "ip = \"10.0.0.2\"",
+      "provider = \"192.0.2.2\"",
   }));
   ASSERT_EQ(c.ports.size(), 2u);
   EXPECT_EQ(c.ports[0].ips, c.ports[1].ips);
@@ -398,7 +420,8 @@ TEST(ConfigParse, DocsShowTheExamplesVerbatim) {
 TEST(ConfigReject, SyntaxErrorIsOneErrorWithTomlsPosition) {
   EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, "mtu = = 1500", "ttl = 0"}),
                       {3, 7, "", "Error while parsing value: could not determine value type"}));
-  EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, kAddress}), {3, 11, "", "cannot redefine existing string 'address'"}));
+  EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, kAddress}),
+                      {3, 11, "", "cannot redefine existing string 'address'"}));
   // toml++ 3.3.0 asserts on these (marzer/tomlplusplus#301); here they are plain errors.
   EXPECT_TRUE(Rejects("[\n", {1, 2, "", "expected bare key starting character or string delimiter"}));
   EXPECT_TRUE(Rejects("[[[a]]]\n", {1, 3, "", "expected bare key starting character or string delimiter"}));
@@ -408,20 +431,25 @@ TEST(ConfigReject, SyntaxErrorIsOneErrorWithTomlsPosition) {
 // marzer/tomlplusplus#190/#295) on some non-ASCII characters outside strings and comments and
 // after a backslash in a multi-line basic string; config.cc reports those itself.
 TEST(ConfigReject, NonAsciiWhereTomlAllowsNone) {
-  // config_fuzz's finding fuzz/regressions/config/tomlpp-unreachable-u0318-in-table-header: U+0318 in a table header.
-  EXPECT_TRUE(Rejects("[[su\xCC\x98]]\nvsid = 5001\n",
-                      {1, 5, "", "unexpected character '\xCC\x98' (U+0318): outside strings and comments TOML allows only ASCII"}));
-  EXPECT_TRUE(Rejects(Lines({kUnderlay, "address = \"192.0.2.1\" \xC3\xA9"}), {2, 23, "", "(U+00E9): outside strings"}));
+  // config_fuzz's finding fuzz/regressions/config/tomlpp-unreachable-u0318-in-table-header: U+0318 in a table
+  // header.
+  EXPECT_TRUE(Rejects(
+      "[[su\xCC\x98]]\nvsid = 5001\n",
+      {1, 5, "",
+       "unexpected character '\xCC\x98' (U+0318): outside strings and comments TOML allows only ASCII"}));
+  EXPECT_TRUE(Rejects(Lines({kUnderlay, "address = \"192.0.2.1\" \xC3\xA9"}),
+                      {2, 23, "", "(U+00E9): outside strings"}));
   // A quote inside a bare value does not start a string: toml++ reads on to find the value's end.
-  EXPECT_TRUE(Rejects(Lines({kUnderlay, "address = 1273-0\"\xC3\xA9\""}), {2, 18, "", "(U+00E9): outside strings"}));
+  EXPECT_TRUE(
+      Rejects(Lines({kUnderlay, "address = 1273-0\"\xC3\xA9\""}), {2, 18, "", "(U+00E9): outside strings"}));
   EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, "[[port]]", "tap = \"\"\"\\", "  \xC3\xA9\"\"\""}),
                       {5, 3, "", "(U+00E9): not supported right after a line-ending backslash"}));
   EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, "[[port]]", "tap = \"\"\"\\\xC3\xA9\"\"\""}),
                       {4, 11, "", "(U+00E9): expected an escape sequence after the backslash"}));
   // Non-ASCII text in comments and strings is fine (netns names are file names).
-  const Config c = Accepts(Lines({"# r\xC3\xA9seau de test", kUnderlay, kAddress, kSubnet, kVsid5001, "[[port]]",
-                                  "tap = \"t\"", "netns = \"r\xC3\xA9seau\"  # \xE3\x80\x81", "vsid = 5001",
-                                  "mac = \"02:00:00:00:50:01\""}));
+  const Config c = Accepts(
+      Lines({"# r\xC3\xA9seau de test", kUnderlay, kAddress, kSubnet, kVsid5001, "[[port]]", "tap = \"t\"",
+             "netns = \"r\xC3\xA9seau\"  # \xE3\x80\x81", "vsid = 5001", "mac = \"02:00:00:00:50:01\""}));
   EXPECT_EQ(c.ports.at(0).netns, "r\xC3\xA9seau");
   // A UTF-8 byte order mark is skipped, as toml++ does.
   EXPECT_TRUE(Accepts("\xEF\xBB\xBF" + Lines({kUnderlay, kAddress})).underlay.ipv4);
@@ -432,81 +460,98 @@ TEST(ConfigReject, UnknownTopLevelTableOrKey) {
                       {3, 2, "undelray",
                        "unknown table; expected one of the top-level tables [daemon], [underlay], [control], "
                        "[[subnet]], [[port]], [[lookup]]"}));
-  EXPECT_TRUE(Rejects(Lines({"mtu = 1500", kUnderlay, kAddress}), {1, 1, "mtu", "unknown key; expected one of"}));
-  EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, "[[ports]]", "tap = \"t\""}), {3, 3, "ports", "unknown table"}));
+  EXPECT_TRUE(
+      Rejects(Lines({"mtu = 1500", kUnderlay, kAddress}), {1, 1, "mtu", "unknown key; expected one of"}));
+  EXPECT_TRUE(
+      Rejects(Lines({kUnderlay, kAddress, "[[ports]]", "tap = \"t\""}), {3, 3, "ports", "unknown table"}));
 }
 
 TEST(ConfigReject, UnknownKeyInEachTableSaysWhichAreAllowed) {
-  EXPECT_TRUE(Rejects(Lines({"[daemon]", "threads = 4", kUnderlay, kAddress}),
-                      {2, 1, "daemon.threads", "unknown key; expected one of the keys of [daemon]: workers, log_level"}));
-  EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, "mut = 1500"}),
-                      {3, 1, "underlay.mut",
-                       "unknown key; expected one of the keys of [underlay]: address, mtu, interface, flow_id, ttl"}));
-  EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, "\"bad key\" = 1"}), {3, 1, "underlay.\"bad key\"", "unknown key"}));
+  EXPECT_TRUE(Rejects(
+      Lines({"[daemon]", "threads = 4", kUnderlay, kAddress}),
+      {2, 1, "daemon.threads", "unknown key; expected one of the keys of [daemon]: workers, log_level"}));
+  EXPECT_TRUE(Rejects(
+      Lines({kUnderlay, kAddress, "mut = 1500"}),
+      {3, 1, "underlay.mut",
+       "unknown key; expected one of the keys of [underlay]: address, mtu, interface, flow_id, ttl"}));
+  EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, "\"bad key\" = 1"}),
+                      {3, 1, "underlay.\"bad key\"", "unknown key"}));
   EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, "[control]", "path = \"/run/x\""}),
                       {4, 1, "control.path", "unknown key; expected one of the keys of [control]: socket"}));
   EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, kSubnet, kVsid5001, "name = \"blue\""}),
                       {5, 1, "subnet[0].name", "[[subnet]]: vsid, flood, multicast"}));
-  EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, kSubnet, kVsid5001, "[[port]]", "tap = \"t\"", "vsid = 5001",
-                             "mac = \"02:00:00:00:00:01\"", "vlan = 3"}),
+  EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, kSubnet, kVsid5001, "[[port]]", "tap = \"t\"",
+                             "vsid = 5001", "mac = \"02:00:00:00:00:01\"", "vlan = 3"}),
                       {9, 1, "port[0].vlan", "[[port]]: tap, netns, vsid, mac, ip, mtu"}));
-  EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, kSubnet, kVsid5001, "[[lookup]]", "vsid = 5001",
-                             "mac = \"02:00:00:00:00:01\"", "pa = \"192.0.2.2\"", "provider = \"192.0.2.2\""}),
-                      {8, 1, "lookup[0].pa", "[[lookup]]: vsid, mac, ip, provider"}));
+  EXPECT_TRUE(
+      Rejects(Lines({kUnderlay, kAddress, kSubnet, kVsid5001, "[[lookup]]", "vsid = 5001",
+                     "mac = \"02:00:00:00:00:01\"", "pa = \"192.0.2.2\"", "provider = \"192.0.2.2\""}),
+              {8, 1, "lookup[0].pa", "[[lookup]]: vsid, mac, ip, provider"}));
   // A sub-table under a known key is a wrong type, under an unknown one an unknown key.
-  EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, "[underlay.extra]", "a = 1"}), {3, 11, "underlay.extra", "unknown key"}));
+  EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, "[underlay.extra]", "a = 1"}),
+                      {3, 11, "underlay.extra", "unknown key"}));
 }
 
 TEST(ConfigReject, WrongTypes) {
   EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, "mtu = \"1500\""}),
                       {3, 7, "underlay.mtu", "expected an integer 576..65535, got \"1500\""}));
-  EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, "mtu = 1500.0"}), {3, 7, "underlay.mtu", "got the float 1500"}));
+  EXPECT_TRUE(
+      Rejects(Lines({kUnderlay, kAddress, "mtu = 1500.0"}), {3, 7, "underlay.mtu", "got the float 1500"}));
   EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, "mtu.value = 1"}), {3, 1, "underlay.mtu", "got a table"}));
   EXPECT_TRUE(Rejects(Lines({"underlay = 5"}), {1, 12, "underlay", "expected a table ([underlay]), got 5"}));
   EXPECT_TRUE(Rejects(Lines({"[[underlay]]", kAddress}),
                       {1, 1, "underlay", "expected a table ([underlay]), got an array of tables"}));
-  EXPECT_TRUE(Rejects(Lines({"daemon = true", kUnderlay, kAddress}), {1, 10, "daemon", "got the boolean true"}));
+  EXPECT_TRUE(
+      Rejects(Lines({"daemon = true", kUnderlay, kAddress}), {1, 10, "daemon", "got the boolean true"}));
   EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, "[subnet]", kVsid5001}),
                       {3, 1, "subnet", "expected an array of tables ([[subnet]]), got a table"}));
   EXPECT_TRUE(Rejects(Lines({"subnet = [1, 2]", kUnderlay, kAddress}),
                       {{1, 11, "subnet[0]", "expected a table ([[subnet]]), got 1"},
                        {1, 14, "subnet[1]", "expected a table ([[subnet]]), got 2"}}));
-  EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, kSubnet, kVsid5001, "[[port]]", "tap = 5", "vsid = 5001",
-                             "mac = \"02:00:00:00:00:01\"", "ip = 5"}),
-                      {{6, 7, "port[0].tap", "expected a TAP interface name: 1..15 bytes of [A-Za-z0-9_.-], got 5"},
-                       {9, 6, "port[0].ip", "expected a customer IP address or a list of them, got 5"}}));
+  EXPECT_TRUE(
+      Rejects(Lines({kUnderlay, kAddress, kSubnet, kVsid5001, "[[port]]", "tap = 5", "vsid = 5001",
+                     "mac = \"02:00:00:00:00:01\"", "ip = 5"}),
+              {{6, 7, "port[0].tap", "expected a TAP interface name: 1..15 bytes of [A-Za-z0-9_.-], got 5"},
+               {9, 6, "port[0].ip", "expected a customer IP address or a list of them, got 5"}}));
   EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, kSubnet, "vsid = \"5001\""}),
                       {4, 8, "subnet[0].vsid", "got \"5001\""}));
   EXPECT_TRUE(Rejects(Lines({kUnderlay, "address = 1979-05-27"}), {2, 11, "underlay.address", "got a date"}));
 }
 
 TEST(ConfigReject, ReservedVsid) {
-  EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, kSubnet, "vsid = 12"}),
-                      {4, 8, "subnet[0].vsid",
-                       "expected an integer 4096..16777214 (RFC 7637 §3.2 reserves 0-4095 and 16777215), got 12"}));
+  EXPECT_TRUE(
+      Rejects(Lines({kUnderlay, kAddress, kSubnet, "vsid = 12"}),
+              {4, 8, "subnet[0].vsid",
+               "expected an integer 4096..16777214 (RFC 7637 §3.2 reserves 0-4095 and 16777215), got 12"}));
   for (const std::string v : {"0", "4095", "16777215", "-1", "0x1000000"}) {
     EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, kSubnet, "vsid = " + v}),
                         {4, 8, "subnet[0].vsid", "expected an integer 4096..16777214"}))
         << v;
   }
-  EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, kSubnet, kVsid5001, "[[port]]", "tap = \"t\"", "vsid = 4095",
-                             "mac = \"02:00:00:00:00:01\""}),
+  EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, kSubnet, kVsid5001, "[[port]]", "tap = \"t\"",
+                             "vsid = 4095", "mac = \"02:00:00:00:00:01\""}),
                       {7, 8, "port[0].vsid", "RFC 7637 §3.2 reserves 0-4095 and 16777215), got 4095"}));
 }
 
 TEST(ConfigReject, PortOrLookupVsidWithoutSubnet) {
-  EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, kSubnet, kVsid5001, "[[port]]", "tap = \"nvtap1\"", "vsid = 5002",
-                             "mac = \"02:00:00:00:50:01\""}),
+  EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, kSubnet, kVsid5001, "[[port]]", "tap = \"nvtap1\"",
+                             "vsid = 5002", "mac = \"02:00:00:00:50:01\""}),
                       {7, 8, "port[0].vsid", "expected the vsid of a [[subnet]] (defined: 5001), got 5002"}));
-  EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, "[[lookup]]", "vsid = 5002", "mac = \"02:00:00:00:50:02\"",
-                             "provider = \"192.0.2.2\""}),
-                      {4, 8, "lookup[0].vsid", "expected the vsid of a [[subnet]] (none is defined), got 5002"}));
+  EXPECT_TRUE(
+      Rejects(Lines({kUnderlay, kAddress, "[[lookup]]", "vsid = 5002", "mac = \"02:00:00:00:50:02\"",
+                     "provider = \"192.0.2.2\""}),
+              {4, 8, "lookup[0].vsid", "expected the vsid of a [[subnet]] (none is defined), got 5002"}));
 }
 
 TEST(ConfigReject, DuplicateSubnetVsid) {
-  EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, kSubnet, kVsid5001, kSubnet, kVsid5001}),
-                      {6, 8, "subnet[1].vsid",
-                       "expected a VSID unique among the [[subnet]] tables, got 5001 again (subnet[0], line 3)"}));
+  EXPECT_TRUE(
+      Rejects(Lines({kUnderlay, kAddress, kSubnet, kVsid5001, kSubnet, kVsid5001}),
+              {6, 8, "subnet[1].vsid",
+               "expected a VSID unique among the [[subnet]] tables, got 5001 again (subnet[0], line 3)"}));
+  // Indexes are the array's, also when an element is not a table.
+  EXPECT_TRUE(Rejects(Lines({"subnet = [{ vsid = 5001 }, 7, { vsid = 5001 }]", kUnderlay, kAddress}),
+                      {{1, 28, "subnet[1]", "expected a table ([[subnet]]), got 7"},
+                       {1, 40, "subnet[2].vsid", "got 5001 again (subnet[0], line 1)"}}));
 }
 
 TEST(ConfigReject, DuplicateMacInOneVsid) {
@@ -515,30 +560,33 @@ TEST(ConfigReject, DuplicateMacInOneVsid) {
                                               "mac = \"02:00:00:00:50:01\""};
   const std::vector<std::string_view> lookup = {"[[lookup]]", "vsid = 5001", "mac = \"02:00:00:00:50:01\"",
                                                 "provider = \"192.0.2.2\""};
-  EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, kSubnet, kVsid5001, port[0], port[1], port[2], port[3], lookup[0],
-                             lookup[1], lookup[2], lookup[3]}),
-                      {11, 7, "lookup[0].mac",
-                       "expected a MAC address unique within VSID 5001, got 02:00:00:00:50:01 again (port[0], line 8)"}));
-  EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, kSubnet, kVsid5001, lookup[0], lookup[1], lookup[2], lookup[3],
-                             port[0], port[1], port[2], port[3]}),
+  EXPECT_TRUE(Rejects(
+      Lines({kUnderlay, kAddress, kSubnet, kVsid5001, port[0], port[1], port[2], port[3], lookup[0],
+             lookup[1], lookup[2], lookup[3]}),
+      {11, 7, "lookup[0].mac",
+       "expected a MAC address unique within VSID 5001, got 02:00:00:00:50:01 again (port[0], line 8)"}));
+  EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, kSubnet, kVsid5001, lookup[0], lookup[1], lookup[2],
+                             lookup[3], port[0], port[1], port[2], port[3]}),
                       {12, 7, "port[0].mac", "again (lookup[0], line 7)"}));
   // Two ports; the textual forms differ, the address does not.
-  EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, kSubnet, kVsid5001, port[0], port[1], port[2], port[3], "[[port]]",
-                             "tap = \"nvtap2\"", "vsid = 5001", "mac = \"02-00-00-00-50-01\""}),
+  EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, kSubnet, kVsid5001, port[0], port[1], port[2], port[3],
+                             "[[port]]", "tap = \"nvtap2\"", "vsid = 5001", "mac = \"02-00-00-00-50-01\""}),
                       {12, 7, "port[1].mac", "got 02:00:00:00:50:01 again (port[0], line 8)"}));
 }
 
 TEST(ConfigReject, DuplicateCustomerIpInOneVsid) {
-  EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, kSubnet, kVsid5001, "[[port]]", "tap = \"nvtap1\"", "vsid = 5001",
-                             "mac = \"02:00:00:00:50:01\"", "ip = [\"10.0.0.1\", \"fd00::1\"]", "[[lookup]]",
-                             "vsid = 5001", "mac = \"02:00:00:00:50:02\"", "ip = [\"10.0.0.2\", \"fd00:0:0::1\"]",
-                             "provider = \"192.0.2.2\""}),
-                      {13, 19, "lookup[0].ip[1]",
-                       "expected a customer IP address unique within VSID 5001, got fd00::1 again (port[0], line 9)"}));
+  EXPECT_TRUE(Rejects(
+      Lines({kUnderlay, kAddress, kSubnet, kVsid5001, "[[port]]", "tap = \"nvtap1\"", "vsid = 5001",
+             "mac = \"02:00:00:00:50:01\"", "ip = [\"10.0.0.1\", \"fd00::1\"]", "[[lookup]]", "vsid = 5001",
+             "mac = \"02:00:00:00:50:02\"", "ip = [\"10.0.0.2\", \"fd00:0:0::1\"]",
+             "provider = \"192.0.2.2\""}),
+      {13, 19, "lookup[0].ip[1]",
+       "expected a customer IP address unique within VSID 5001, got fd00::1 again (port[0], line 9)"}));
   // Within one port's list.
-  EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, kSubnet, kVsid5001, "[[port]]", "tap = \"nvtap1\"", "vsid = 5001",
-                             "mac = \"02:00:00:00:50:01\"", "ip = [\"10.0.0.1\", \"10.0.0.1\"]"}),
-                      {9, 19, "port[0].ip[1]", "got 10.0.0.1 again (port[0], line 9)"}));
+  EXPECT_TRUE(
+      Rejects(Lines({kUnderlay, kAddress, kSubnet, kVsid5001, "[[port]]", "tap = \"nvtap1\"", "vsid = 5001",
+                     "mac = \"02:00:00:00:50:01\"", "ip = [\"10.0.0.1\", \"10.0.0.1\"]"}),
+              {9, 19, "port[0].ip[1]", "got 10.0.0.1 again (port[0], line 9)"}));
 }
 
 TEST(ConfigReject, MulticastBroadcastZeroOrMalformedMac) {
@@ -547,13 +595,15 @@ TEST(ConfigReject, MulticastBroadcastZeroOrMalformedMac) {
       {"03:00:00:00:00:01", "got a multicast address (I/G bit set)"},
       {"ff:ff:ff:ff:ff:ff", "got the broadcast address \"ff:ff:ff:ff:ff:ff\""},
       {"00:00:00:00:00:00", "got the all-zero address"},
-      {"02:00:00:00:50", "expected a unicast MAC address such as \"02:00:00:00:50:01\", got \"02:00:00:00:50\""},
+      {"02:00:00:00:50",
+       "expected a unicast MAC address such as \"02:00:00:00:50:01\", got \"02:00:00:00:50\""},
       {"02:00:00:00:50:01 ", "got \"02:00:00:00:50:01 \""},
   };
   for (const auto& [mac, fragment] : cases) {
     const std::string line = "mac = \"" + mac + "\"";
-    EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, kSubnet, kVsid5001, "[[port]]", "tap = \"t\"", "vsid = 5001", line}),
-                        {8, 7, "port[0].mac", fragment}))
+    EXPECT_TRUE(Rejects(
+        Lines({kUnderlay, kAddress, kSubnet, kVsid5001, "[[port]]", "tap = \"t\"", "vsid = 5001", line}),
+        {8, 7, "port[0].mac", fragment}))
         << mac;
     EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, kSubnet, kVsid5001, "[[lookup]]", "vsid = 5001", line,
                                "provider = \"192.0.2.2\""}),
@@ -563,45 +613,54 @@ TEST(ConfigReject, MulticastBroadcastZeroOrMalformedMac) {
 }
 
 TEST(ConfigReject, ProviderOfAFamilyTheUnderlayLacks) {
-  EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, kSubnet, kVsid5001, "[[lookup]]", "vsid = 5001",
-                             "mac = \"02:00:00:00:50:02\"", "provider = \"2001:db8::2\""}),
-                      {8, 12, "lookup[0].provider",
-                       "expected an IPv4 provider address (the underlay has no IPv6 address), got \"2001:db8::2\""}));
-  EXPECT_TRUE(Rejects(Lines({kUnderlay, "address = \"2001:db8::1\"", kSubnet, kVsid5001, "[[lookup]]", "vsid = 5001",
-                             "mac = \"02:00:00:00:50:02\"", "provider = \"192.0.2.2\""}),
-                      {8, 12, "lookup[0].provider", "expected an IPv6 provider address (the underlay has no IPv4 address)"}));
+  EXPECT_TRUE(
+      Rejects(Lines({kUnderlay, kAddress, kSubnet, kVsid5001, "[[lookup]]", "vsid = 5001",
+                     "mac = \"02:00:00:00:50:02\"", "provider = \"2001:db8::2\""}),
+              {8, 12, "lookup[0].provider",
+               "expected an IPv4 provider address (the underlay has no IPv6 address), got \"2001:db8::2\""}));
+  EXPECT_TRUE(Rejects(
+      Lines({kUnderlay, "address = \"2001:db8::1\"", kSubnet, kVsid5001, "[[lookup]]", "vsid = 5001",
+             "mac = \"02:00:00:00:50:02\"", "provider = \"192.0.2.2\""}),
+      {8, 12, "lookup[0].provider", "expected an IPv6 provider address (the underlay has no IPv4 address)"}));
 }
 
 TEST(ConfigReject, ProviderIsOneOfOurOwnAddresses) {
-  EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, kSubnet, kVsid5001, "[[lookup]]", "vsid = 5001",
-                             "mac = \"02:00:00:00:50:02\"", "provider = \"192.0.2.1\""}),
-                      {8, 12, "lookup[0].provider",
-                       "expected another host's provider address, got this host's own underlay address \"192.0.2.1\""}));
-  EXPECT_TRUE(Rejects(Lines({kUnderlay, "address = [\"192.0.2.1\", \"2001:db8::1\"]", kSubnet, kVsid5001, "[[lookup]]",
-                             "vsid = 5001", "mac = \"02:00:00:00:50:02\"", "provider = \"2001:DB8:0::1\""}),
-                      {8, 12, "lookup[0].provider", "this host's own underlay address \"2001:DB8:0::1\""}));
+  EXPECT_TRUE(Rejects(
+      Lines({kUnderlay, kAddress, kSubnet, kVsid5001, "[[lookup]]", "vsid = 5001",
+             "mac = \"02:00:00:00:50:02\"", "provider = \"192.0.2.1\""}),
+      {8, 12, "lookup[0].provider",
+       "expected another host's provider address, got this host's own underlay address \"192.0.2.1\""}));
+  EXPECT_TRUE(Rejects(
+      Lines({kUnderlay, "address = [\"192.0.2.1\", \"2001:db8::1\"]", kSubnet, kVsid5001, "[[lookup]]",
+             "vsid = 5001", "mac = \"02:00:00:00:50:02\"", "provider = \"2001:DB8:0::1\""}),
+      {8, 12, "lookup[0].provider", "this host's own underlay address \"2001:DB8:0::1\""}));
 }
 
 TEST(ConfigReject, ProviderNotAUnicastAddress) {
   for (const std::string p : {"224.0.0.1", "0.0.0.0", "255.255.255.255", "ff02::1", "::"}) {
-    EXPECT_TRUE(Rejects(Lines({kUnderlay, "address = [\"192.0.2.1\", \"2001:db8::1\"]", kSubnet, kVsid5001,
-                               "[[lookup]]", "vsid = 5001", "mac = \"02:00:00:00:50:02\"", "provider = \"" + p + "\""}),
-                        {8, 12, "lookup[0].provider", "expected a unicast address, got the"}))
+    EXPECT_TRUE(Rejects(
+        Lines({kUnderlay, "address = [\"192.0.2.1\", \"2001:db8::1\"]", kSubnet, kVsid5001, "[[lookup]]",
+               "vsid = 5001", "mac = \"02:00:00:00:50:02\"", "provider = \"" + p + "\""}),
+        {8, 12, "lookup[0].provider", "expected a unicast address, got the"}))
         << p;
   }
-  EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, kSubnet, kVsid5001, "[[lookup]]", "vsid = 5001",
-                             "mac = \"02:00:00:00:50:02\"", "provider = [\"192.0.2.2\"]"}),
-                      {8, 12, "lookup[0].provider", "expected one provider address (the remote host's), got a list"}));
-  EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, kSubnet, kVsid5001, "[[lookup]]", "vsid = 5001",
-                             "mac = \"02:00:00:00:50:02\"", "provider = \"192.0.2.0/24\""}),
-                      {8, 12, "lookup[0].provider", "(IPv4 or IPv6, no prefix length), got \"192.0.2.0/24\""}));
+  EXPECT_TRUE(Rejects(
+      Lines({kUnderlay, kAddress, kSubnet, kVsid5001, "[[lookup]]", "vsid = 5001",
+             "mac = \"02:00:00:00:50:02\"", "provider = [\"192.0.2.2\"]"}),
+      {8, 12, "lookup[0].provider", "expected one provider address (the remote host's), got a list"}));
+  EXPECT_TRUE(
+      Rejects(Lines({kUnderlay, kAddress, kSubnet, kVsid5001, "[[lookup]]", "vsid = 5001",
+                     "mac = \"02:00:00:00:50:02\"", "provider = \"192.0.2.0/24\""}),
+              {8, 12, "lookup[0].provider", "(IPv4 or IPv6, no prefix length), got \"192.0.2.0/24\""}));
 }
 
 TEST(ConfigReject, TapNames) {
-  for (const std::string tap : {"", "abcdefghijklmnop" /* 16 */, "tap 1", "tap/1", "tap:1", ".", "..", "täp"}) {
-    EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, kSubnet, kVsid5001, "[[port]]", "tap = \"" + tap + "\"",
-                               "vsid = 5001", "mac = \"02:00:00:00:50:01\""}),
-                        {6, 7, "port[0].tap", "expected a TAP interface name: 1..15 bytes of [A-Za-z0-9_.-], got"}))
+  for (const std::string tap :
+       {"", "abcdefghijklmnop" /* 16 */, "tap 1", "tap/1", "tap:1", ".", "..", "täp"}) {
+    EXPECT_TRUE(
+        Rejects(Lines({kUnderlay, kAddress, kSubnet, kVsid5001, "[[port]]", "tap = \"" + tap + "\"",
+                       "vsid = 5001", "mac = \"02:00:00:00:50:01\""}),
+                {6, 7, "port[0].tap", "expected a TAP interface name: 1..15 bytes of [A-Za-z0-9_.-], got"}))
         << tap;
   }
   EXPECT_EQ(Accepts(Lines({kUnderlay, kAddress, kSubnet, kVsid5001, "[[port]]", "tap = \"abcdefghijklmno\"",
@@ -612,14 +671,16 @@ TEST(ConfigReject, TapNames) {
 }
 
 TEST(ConfigReject, TapNameRepeatedOrTheUnderlayInterface) {
-  EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, kSubnet, kVsid5001, "[[port]]", "tap = \"nvtap1\"", "vsid = 5001",
-                             "mac = \"02:00:00:00:50:01\"", "[[port]]", "tap = \"nvtap1\"", "vsid = 5001",
-                             "mac = \"02:00:00:00:50:02\""}),
-                      {10, 7, "port[1].tap",
-                       "expected a TAP name unique among the [[port]] tables, got \"nvtap1\" again (port[0], line 6)"}));
-  EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, "interface = \"eth1\"", kSubnet, kVsid5001, "[[port]]",
-                             "tap = \"eth1\"", "vsid = 5001", "mac = \"02:00:00:00:50:01\""}),
-                      {7, 7, "port[0].tap", "expected a TAP name other than the underlay interface, got \"eth1\""}));
+  EXPECT_TRUE(Rejects(
+      Lines({kUnderlay, kAddress, kSubnet, kVsid5001, "[[port]]", "tap = \"nvtap1\"", "vsid = 5001",
+             "mac = \"02:00:00:00:50:01\"", "[[port]]", "tap = \"nvtap1\"", "vsid = 5001",
+             "mac = \"02:00:00:00:50:02\""}),
+      {10, 7, "port[1].tap",
+       "expected a TAP name unique among the [[port]] tables, got \"nvtap1\" again (port[0], line 6)"}));
+  EXPECT_TRUE(
+      Rejects(Lines({kUnderlay, kAddress, "interface = \"eth1\"", kSubnet, kVsid5001, "[[port]]",
+                     "tap = \"eth1\"", "vsid = 5001", "mac = \"02:00:00:00:50:01\""}),
+              {7, 7, "port[0].tap", "expected a TAP name other than the underlay interface, got \"eth1\""}));
 }
 
 TEST(ConfigReject, NetnsNames) {
@@ -632,10 +693,11 @@ TEST(ConfigReject, NetnsNames) {
 }
 
 TEST(ConfigReject, TwoUnderlayAddressesOfOneFamily) {
-  EXPECT_TRUE(Rejects(Lines({kUnderlay, "address = [\"192.0.2.1\", \"192.0.2.9\"]"}),
-                      {2, 25, "underlay.address[1]",
-                       "expected at most one IPv4 address (one per family), got a second one \"192.0.2.9\" after "
-                       "\"192.0.2.1\""}));
+  EXPECT_TRUE(
+      Rejects(Lines({kUnderlay, "address = [\"192.0.2.1\", \"192.0.2.9\"]"}),
+              {2, 25, "underlay.address[1]",
+               "expected at most one IPv4 address (one per family), got a second one \"192.0.2.9\" after "
+               "\"192.0.2.1\""}));
   EXPECT_TRUE(Rejects(Lines({kUnderlay, "address = [\"2001:db8::1\", \"2001:db8::2\"]"}),
                       {2, 27, "underlay.address[1]", "expected at most one IPv6 address (one per family)"}));
 }
@@ -657,8 +719,9 @@ TEST(ConfigReject, UnderlayAddressNotUnicastOrMalformed) {
                         {2, 11, "underlay.address", "expected a unicast address, got the"}))
         << a;
   }
-  EXPECT_TRUE(Rejects(Lines({kUnderlay, "address = \"192.0.2.1/24\""}),
-                      {2, 11, "underlay.address", "expected this host's provider address (IPv4 or IPv6, no prefix length)"}));
+  EXPECT_TRUE(Rejects(
+      Lines({kUnderlay, "address = \"192.0.2.1/24\""}),
+      {2, 11, "underlay.address", "expected this host's provider address (IPv4 or IPv6, no prefix length)"}));
   // toml++ keeps "\u0000"; inet_pton would stop at it, the configuration must not.
   EXPECT_TRUE(Rejects(Lines({kUnderlay, "address = \"192.0.2.1\\u0000x\""}),
                       {2, 11, "underlay.address", "got \"192.0.2.1\\u0000x\""}));
@@ -670,8 +733,8 @@ TEST(ConfigReject, MtuOutOfRange) {
   EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, "mtu = 65536"}), {3, 7, "underlay.mtu", "got 65536"}));
   EXPECT_TRUE(Rejects(Lines({kUnderlay, "address = [\"192.0.2.1\", \"2001:db8::1\"]", "mtu = 1279"}),
                       {3, 7, "underlay.mtu", "expected an integer 1280..65535 (RFC 8200 §5"}));
-  EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, kSubnet, kVsid5001, "[[port]]", "tap = \"t\"", "vsid = 5001",
-                             "mac = \"02:00:00:00:50:01\"", "mtu = 67"}),
+  EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, kSubnet, kVsid5001, "[[port]]", "tap = \"t\"",
+                             "vsid = 5001", "mac = \"02:00:00:00:50:01\"", "mtu = 67"}),
                       {9, 7, "port[0].mtu", "expected an integer 68..65535, got 67"}));
 }
 
@@ -684,7 +747,8 @@ TEST(ConfigReject, FlowIdNeitherByteNorAuto) {
 }
 
 TEST(ConfigReject, TtlOutOfRange) {
-  EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, "ttl = 0"}), {3, 7, "underlay.ttl", "expected an integer 1..255, got 0"}));
+  EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, "ttl = 0"}),
+                      {3, 7, "underlay.ttl", "expected an integer 1..255, got 0"}));
   EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, "ttl = 256"}), {3, 7, "underlay.ttl", "got 256"}));
 }
 
@@ -697,11 +761,13 @@ TEST(ConfigReject, UnderlayInterfaceName) {
 }
 
 TEST(ConfigReject, FloodAndMulticastConflicts) {
-  EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, kSubnet, kVsid5001, "flood = \"multicast\""}),
-                      {5, 9, "subnet[0].flood", "flood = \"multicast\" needs a group; expected multicast = "}));
-  EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, kSubnet, kVsid5001, "flood = \"unicast\"", "multicast = \"239.1.1.1\""}),
-                      {5, 9, "subnet[0].flood",
-                       "expected \"multicast\" or no flood key, since multicast = ... is set (line 6), got \"unicast\""}));
+  EXPECT_TRUE(
+      Rejects(Lines({kUnderlay, kAddress, kSubnet, kVsid5001, "flood = \"multicast\""}),
+              {5, 9, "subnet[0].flood", "flood = \"multicast\" needs a group; expected multicast = "}));
+  EXPECT_TRUE(Rejects(
+      Lines({kUnderlay, kAddress, kSubnet, kVsid5001, "flood = \"unicast\"", "multicast = \"239.1.1.1\""}),
+      {5, 9, "subnet[0].flood",
+       "expected \"multicast\" or no flood key, since multicast = ... is set (line 6), got \"unicast\""}));
   EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, kSubnet, kVsid5001, "flood = \"broadcast\""}),
                       {5, 9, "subnet[0].flood", "expected \"unicast\" or \"multicast\", got \"broadcast\""}));
 }
@@ -710,9 +776,10 @@ TEST(ConfigReject, MulticastGroupNotMulticastOrNotOfAnUnderlayFamily) {
   EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, kSubnet, kVsid5001, "multicast = \"10.0.0.1\""}),
                       {5, 13, "subnet[0].multicast",
                        "expected an IPv4 or IPv6 multicast group such as \"239.1.1.1\", got \"10.0.0.1\""}));
-  EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, kSubnet, kVsid5001, "multicast = \"ff05::1\""}),
-                      {5, 13, "subnet[0].multicast",
-                       "expected an IPv4 multicast group (the underlay has no IPv6 address), got \"ff05::1\""}));
+  EXPECT_TRUE(
+      Rejects(Lines({kUnderlay, kAddress, kSubnet, kVsid5001, "multicast = \"ff05::1\""}),
+              {5, 13, "subnet[0].multicast",
+               "expected an IPv4 multicast group (the underlay has no IPv6 address), got \"ff05::1\""}));
 }
 
 TEST(ConfigReject, ControlSocketNotAbsolute) {
@@ -726,31 +793,38 @@ TEST(ConfigReject, ControlSocketNotAbsolute) {
 TEST(ConfigReject, WorkersOutOfRange) {
   EXPECT_TRUE(Rejects(Lines({"[daemon]", "workers = 0", kUnderlay, kAddress}),
                       {2, 11, "daemon.workers", "expected an integer 1..256, got 0"}));
-  EXPECT_TRUE(Rejects(Lines({"[daemon]", "workers = 257", kUnderlay, kAddress}), {2, 11, "daemon.workers", "got 257"}));
+  EXPECT_TRUE(Rejects(Lines({"[daemon]", "workers = 257", kUnderlay, kAddress}),
+                      {2, 11, "daemon.workers", "got 257"}));
 }
 
 TEST(ConfigReject, BadLogLevel) {
   EXPECT_TRUE(Rejects(Lines({"[daemon]", "log_level = \"verbose\"", kUnderlay, kAddress}),
-                      {2, 13, "daemon.log_level", "expected \"error\", \"warning\", \"info\" or \"debug\", got \"verbose\""}));
-  EXPECT_TRUE(Rejects(Lines({"[daemon]", "log_level = 7", kUnderlay, kAddress}), {2, 13, "daemon.log_level", "got 7"}));
+                      {2, 13, "daemon.log_level",
+                       "expected \"error\", \"warning\", \"info\" or \"debug\", got \"verbose\""}));
+  EXPECT_TRUE(Rejects(Lines({"[daemon]", "log_level = 7", kUnderlay, kAddress}),
+                      {2, 13, "daemon.log_level", "got 7"}));
 }
 
 TEST(ConfigReject, CustomerIpNotAUnicastAddress) {
-  EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, kSubnet, kVsid5001, "[[port]]", "tap = \"t\"", "vsid = 5001",
-                             "mac = \"02:00:00:00:50:01\"", "ip = [\"10.0.0.1\", \"10.0.0.300\", \"224.0.0.5\"]"}),
-                      {{9, 19, "port[0].ip[1]", "expected a customer IP address (IPv4 or IPv6, no prefix length), got \"10.0.0.300\""},
-                       {9, 33, "port[0].ip[2]", "expected a unicast address, got the multicast address \"224.0.0.5\""}}));
+  EXPECT_TRUE(Rejects(
+      Lines({kUnderlay, kAddress, kSubnet, kVsid5001, "[[port]]", "tap = \"t\"", "vsid = 5001",
+             "mac = \"02:00:00:00:50:01\"", "ip = [\"10.0.0.1\", \"10.0.0.300\", \"224.0.0.5\"]"}),
+      {{9, 19, "port[0].ip[1]",
+        "expected a customer IP address (IPv4 or IPv6, no prefix length), got \"10.0.0.300\""},
+       {9, 33, "port[0].ip[2]", "expected a unicast address, got the multicast address \"224.0.0.5\""}}));
 }
 
 TEST(ConfigReject, MissingKeysAreReportedAtTheirTable) {
   EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, kSubnet, kVsid5001, "[[port]]", "vsid = 5001"}),
                       {{5, 1, "port[0].tap", "missing; expected a TAP interface name"},
                        {5, 1, "port[0].mac", "missing; expected the port's unicast MAC address"}}));
-  EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, kSubnet, kVsid5001, "  [[lookup]]"}),
-                      {{5, 3, "lookup[0].vsid", "missing; expected the vsid of a [[subnet]]"},
-                       {5, 3, "lookup[0].mac", "missing"},
-                       {5, 3, "lookup[0].provider", "missing; expected the remote host's provider address"}}));
-  EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, kSubnet}), {3, 1, "subnet[0].vsid", "missing; expected an integer 4096..16777214"}));
+  EXPECT_TRUE(
+      Rejects(Lines({kUnderlay, kAddress, kSubnet, kVsid5001, "  [[lookup]]"}),
+              {{5, 3, "lookup[0].vsid", "missing; expected the vsid of a [[subnet]]"},
+               {5, 3, "lookup[0].mac", "missing"},
+               {5, 3, "lookup[0].provider", "missing; expected the remote host's provider address"}}));
+  EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, kSubnet}),
+                      {3, 1, "subnet[0].vsid", "missing; expected an integer 4096..16777214"}));
 }
 
 // All errors, in file order: not in the order of the sections or of toml++'s sorted keys.
@@ -784,7 +858,8 @@ TEST(ConfigReject, SeveralErrorsComeOutInFileOrder) {
 }
 
 TEST(ConfigError, ToStringForms) {
-  const ConfigResult r = ParseConfig(Lines({kUnderlay, kAddress, kSubnet, "vsid = 12"}), "/etc/nvgred/nvgred.toml");
+  const ConfigResult r =
+      ParseConfig(Lines({kUnderlay, kAddress, kSubnet, "vsid = 12"}), "/etc/nvgred/nvgred.toml");
   ASSERT_EQ(r.errors.size(), 1u);
   EXPECT_EQ(r.errors[0].ToString(),
             "/etc/nvgred/nvgred.toml:4:8: subnet[0].vsid: expected an integer 4096..16777214 (RFC 7637 §3.2 "
