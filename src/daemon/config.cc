@@ -34,6 +34,7 @@
 #include <map>
 #include <system_error>
 #include <utility>
+#include <vector>
 
 namespace nvgre::daemon {
 namespace {
@@ -216,9 +217,13 @@ TextShape ShapeOf(std::string_view text) {
 // character after it, and after a line-ending backslash the first one that is not whitespace).
 // TOML 1.0 allows no non-ASCII character outside strings and comments, so this scan reports the
 // first one there as the syntax error it is, and one in those multi-line string places as
-// unsupported, before toml++ sees the text. Its lexing follows toml++'s wherever toml++ has not yet
-// stopped at an error: comments, the four string kinds, escapes, up to five closing quotes, and a
-// quote inside a bare value (`1-0"...`) that toml++ reads on past while it looks for the value's end.
+// unsupported, before toml++ sees the text.
+//
+// The scan follows toml++'s lexing wherever toml++ has not stopped at an error yet: comments, the
+// four string kinds, escapes, up to five closing quotes, and where a value starts (after '=', in
+// an array after '[' or ','): a value that is not a string, array or inline table is read by
+// toml++ up to the next whitespace, ']', '}', ',' or '#' (is_value_terminator), quotes included,
+// so a quote inside it (`1-0"...`) starts no string here either.
 
 struct UnsafeCharacter {
   SourcePosition where;
@@ -226,24 +231,23 @@ struct UnsafeCharacter {
 };
 
 std::optional<UnsafeCharacter> FindUnsafeNonAscii(std::string_view text) {
-  enum class State : std::uint8_t { kNormal, kComment, kBasic, kLiteral, kMlBasic, kMlLiteral };
+  enum class State : std::uint8_t { kNormal, kBareValue, kComment, kBasic, kLiteral, kMlBasic, kMlLiteral };
   State state = State::kNormal;
   std::size_t i = text.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0;  // toml++ skips a UTF-8 BOM
   std::uint32_t line = 1;
   std::uint32_t column = 1;
-  // In kNormal, the code point before: a quote starts a string only where a value or key can
-  // start; after other characters toml++ reads it as part of a bare value (and looks past it).
-  char32_t prev = U'\n';
-  bool after_backslash = false;  // in kMlBasic: the previous code point was a backslash
-  bool skipping_blank = false;   // in kMlBasic: after a backslash and whitespace
-  // The code point at i and its length; 0 when the UTF-8 is broken (toml++ reports that itself).
+  std::vector<char> nest;        // '[' (array) and '{' (inline table) around the current value
+  bool value_next = false;       // kNormal: the next token is a value
+  bool after_backslash = false;  // kMlBasic: the previous code point was a backslash
+  bool skipping_blank = false;   // kMlBasic: after a line-ending backslash
+  // The code point at `at` and its length; 0 when the UTF-8 is broken (toml++ reports that).
   auto decode = [&](std::size_t at, char32_t& cp) -> std::size_t {
     const auto b = static_cast<unsigned char>(text[at]);
-    std::size_t n = b < 0x80                ? 1
-                    : b >= 0xC0 && b < 0xE0 ? 2
-                    : b >= 0xE0 && b < 0xF0 ? 3
-                    : b >= 0xF0 && b < 0xF8 ? 4
-                                            : 0;
+    const std::size_t n = b < 0x80                ? 1
+                          : b >= 0xC0 && b < 0xE0 ? 2
+                          : b >= 0xE0 && b < 0xF0 ? 3
+                          : b >= 0xF0 && b < 0xF8 ? 4
+                                                  : 0;
     if (n == 0 || at + n > text.size()) return 0;
     cp = n == 1 ? b : static_cast<char32_t>(b & (0x7F >> n));
     for (std::size_t k = 1; k < n; ++k) {
@@ -260,6 +264,7 @@ std::optional<UnsafeCharacter> FindUnsafeNonAscii(std::string_view text) {
         {line, column},
         "unexpected character '" + std::string(text.substr(i, n)) + "' (" + hex + "): " + std::string(why)};
   };
+  constexpr std::string_view kOutside = "outside strings and comments TOML allows only ASCII";
   auto quotes_at = [&](std::size_t at, char q) {
     std::size_t n = 0;
     while (at + n < text.size() && text[at + n] == q) ++n;
@@ -272,19 +277,48 @@ std::optional<UnsafeCharacter> FindUnsafeNonAscii(std::string_view text) {
     std::size_t advance = n;
     switch (state) {
       case State::kNormal:
-        if (cp >= 0x80) return report(cp, n, "outside strings and comments TOML allows only ASCII");
-        if (cp == '#') {
+        if (cp >= 0x80) return report(cp, n, kOutside);
+        if (cp == ' ' || cp == '\t' || cp == '\r') break;
+        if (cp == '\n') {
+          if (nest.empty()) value_next = false;  // a new key = value line
+        } else if (cp == '#') {
           state = State::kComment;
-        } else if ((cp == '"' || cp == '\'') && prev < 0x80 &&
-                   std::string_view(" \t\r\n=[{,.").find(static_cast<char>(prev)) != std::string_view::npos) {
+        } else if (cp == '"' || cp == '\'') {
           const bool multi = quotes_at(i, static_cast<char>(cp)) >= 3;
           state = cp == '"' ? (multi ? State::kMlBasic : State::kBasic)
                             : (multi ? State::kMlLiteral : State::kLiteral);
           advance = multi ? 3 : 1;
+          value_next = false;
+        } else if (value_next && cp == '[') {
+          nest.push_back('[');  // an array: its first element is a value
+        } else if (value_next && cp == '{') {
+          nest.push_back('{');  // an inline table: keys first
+          value_next = false;
+        } else if (value_next && cp != ']' && cp != '}' && cp != ',') {
+          state = State::kBareValue;  // a number, boolean or date: toml++ reads to a terminator
+          value_next = false;
+        } else if (cp == '=') {
+          value_next = true;
+        } else if (cp == ',') {
+          value_next = !nest.empty() && nest.back() == '[';
+        } else if (cp == ']' || cp == '}') {
+          if (!nest.empty()) nest.pop_back();  // (with no nest: the end of a table header)
+          value_next = false;
+        }
+        break;
+      case State::kBareValue:
+        if (cp >= 0x80) return report(cp, n, kOutside);
+        if (cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r' || cp == '\v' || cp == '\f' || cp == ']' ||
+            cp == '}' || cp == ',' || cp == '#') {
+          state = State::kNormal;
+          advance = 0;  // the terminator is read again in kNormal
         }
         break;
       case State::kComment:
-        if (cp == '\n') state = State::kNormal;
+        if (cp == '\n') {
+          state = State::kNormal;
+          advance = 0;
+        }
         break;
       case State::kBasic:
         if (cp == '\\' && i + 1 < text.size() && text[i + 1] != '\n') {
@@ -292,12 +326,20 @@ std::optional<UnsafeCharacter> FindUnsafeNonAscii(std::string_view text) {
           const std::size_t m = decode(i + 1, next);
           if (m == 0) return std::nullopt;
           advance = 1 + m;  // the escaped character (toml++ checks it is a valid escape)
-        } else if (cp == '"' || cp == '\n') {
+        } else if (cp == '"') {
           state = State::kNormal;
+        } else if (cp == '\n') {
+          state = State::kNormal;  // an error for toml++
+          advance = 0;
         }
         break;
       case State::kLiteral:
-        if (cp == '\'' || cp == '\n') state = State::kNormal;
+        if (cp == '\'') {
+          state = State::kNormal;
+        } else if (cp == '\n') {
+          state = State::kNormal;
+          advance = 0;
+        }
         break;
       case State::kMlBasic: {
         const bool blank = cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r';
@@ -331,8 +373,7 @@ std::optional<UnsafeCharacter> FindUnsafeNonAscii(std::string_view text) {
         }
         break;
     }
-    prev = state == State::kComment ? U'\n' : cp;  // what precedes the next code point (in kNormal)
-    for (std::size_t k = i; k < i + advance && k < text.size(); ++k) {
+    for (std::size_t k = i; k < i + advance; ++k) {
       if (text[k] == '\n') {
         ++line;
         column = 1;

@@ -442,6 +442,16 @@ TEST(ConfigReject, NonAsciiWhereTomlAllowsNone) {
   // A quote inside a bare value does not start a string: toml++ reads on to find the value's end.
   EXPECT_TRUE(
       Rejects(Lines({kUnderlay, "address = 1273-0\"\xC3\xA9\""}), {2, 18, "", "(U+00E9): outside strings"}));
+  // ... whatever precedes the quote (fuzz/regressions/config/tomlpp-unreachable-bracket-quote-...).
+  EXPECT_TRUE(
+      Rejects(Lines({"[[port]]", "tap =9.['x\"\xD1\x87\"']"}), {2, 12, "", "(U+0447): outside strings"}));
+  // Where TOML allows them (quoted keys, strings in arrays and inline tables), non-ASCII
+  // characters reach the configuration's own checks.
+  EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, "\"\xC3\xA9\".x = [\"\xC3\xA9\"]"}),
+                      {3, 1, "underlay.\"\xC3\xA9\"", "unknown key"}));
+  EXPECT_TRUE(Rejects(Lines({"port = [{ tap = 'b\xC3\xA9', vsid = 5001, mac = \"02:00:00:00:50:01\" }]",
+                             kUnderlay, kAddress, kSubnet, kVsid5001}),
+                      {1, 17, "port[0].tap", "got \"b\xC3\xA9\""}));
   EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, "[[port]]", "tap = \"\"\"\\", "  \xC3\xA9\"\"\""}),
                       {5, 3, "", "(U+00E9): not supported right after a line-ending backslash"}));
   EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, "[[port]]", "tap = \"\"\"\\\xC3\xA9\"\"\""}),
