@@ -6,20 +6,25 @@
 //   if (!r.config) { for (const auto& e : r.errors) std::cerr << e.ToString() << '\n'; return 1; }
 //   const Config& c = *r.config;
 //
-// The file's keys (README "nvgred configuration" documents each with an example):
+// The file's keys (docs/nvgred-config.md documents each, with a two-host example; README
+// "nvgred configuration" shows a minimal file). Addresses below are unicast unless said otherwise
+// (not multicast, 0.0.0.0, ::, 255.255.255.255):
 //   [daemon]   workers (integer 1..256; absent = the number of online CPUs),
 //              log_level ("error" | "warning" | "info" | "debug"; default "info")
 //   [underlay] address (one string or a list, at most one IPv4 and one IPv6; required),
 //              mtu (integer; default 1500; 576..65535, and >= 1280 when an IPv6 address is set),
-//              interface (string, an interface name: AF_PACKET on it instead of raw IP sockets),
+//              interface (string, an interface name: 1..15 bytes, no '/', ':' or whitespace;
+//              AF_PACKET on it instead of raw IP sockets),
 //              flow_id (integer 0..255, or the string "auto"; default 0),
 //              ttl (integer 1..255; default 64: outer IPv4 TTL / IPv6 Hop Limit)
-//   [control]  socket (string, an absolute path; default "/run/nvgred/nvgred.sock")
+//   [control]  socket (string, an absolute path of at most 107 bytes; default
+//              "/run/nvgred/nvgred.sock")
 //   [[subnet]] vsid (4096..16777214, RFC 7637 §3.2; unique), flood ("unicast" default |
 //              "multicast"), multicast (an IPv4/IPv6 multicast group of an underlay family;
 //              setting it implies flood = "multicast"; flood = "multicast" requires it)
-//   [[port]]   tap (interface name, 1..15 bytes of [A-Za-z0-9_.-]; unique), netns (optional
-//              network namespace name, as `ip netns` names them), vsid (must have a [[subnet]]),
+//   [[port]]   tap (interface name, 1..15 bytes of [A-Za-z0-9_.-], not "." or ".."; unique and
+//              not the underlay interface), netns (optional network namespace name, as `ip netns`
+//              names them: 1..255 bytes, no '/', not "." or ".."), vsid (must have a [[subnet]]),
 //              mac (unicast, not 00:00:00:00:00:00), ip (one string or a list, optional),
 //              mtu (optional, 68..65535; default: underlay mtu minus the encapsulation
 //              overhead, 42 over IPv4 and 62 when the underlay has an IPv6 address)
@@ -27,6 +32,8 @@
 //              optional), provider (an address of an underlay family, not one of our own)
 // Whole-file rules: no unknown table or key anywhere; in one VSID no MAC and no customer IP
 // appears twice (ports and lookups together); customer addresses may repeat across VSIDs.
+// Outside strings and comments only ASCII (TOML 1.0; config.cc checks it before toml++ 3.3.0,
+// which has undefined behaviour on some non-ASCII characters there).
 // No exceptions escape; nothing here does I/O except LoadConfigFile reading the file.
 #pragma once
 
@@ -126,7 +133,7 @@ struct ConfigError {
 
 struct ConfigResult {
   std::optional<Config> config;     // set iff errors is empty
-  std::vector<ConfigError> errors;  // in file order
+  std::vector<ConfigError> errors;  // in file order; one without a position (no [underlay]) last
 };
 
 // Parses and validates `text`; `file_name` is used in errors and copied into Config::file.
