@@ -406,7 +406,7 @@ TEST(ConfigParse, DocsShowTheExamplesVerbatim) {
 
   // The README shows the issue's example, which IssueExampleGivesExactValues parses.
   const std::string readme = read(root + "/README.md");
-  const std::size_t at = readme.find("## nvgred configuration");
+  const std::size_t at = readme.find("### Configuration");
   ASSERT_NE(at, std::string::npos);
   const std::size_t begin = readme.find("```toml\n", at);
   ASSERT_NE(begin, std::string::npos);
