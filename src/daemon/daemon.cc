@@ -100,65 +100,12 @@ std::string Daemon::Setup(const Config& config) {
     return e;
   }
 
-  // Ports.
-  auto state = std::make_unique<DatapathState>();
+  // Ports: one TAP each, a queue per worker.
   for (const PortEntry& p : config.ports) {
-    io::TapOptions o;
-    o.name = p.tap;
-    o.queues = static_cast<unsigned>(workers_);
-    o.mac = p.mac;
-    o.mtu = config.PortMtu(p);
-    o.netns = p.netns;
-    auto r = io::Tap::Open(o);
-    if (auto* e = std::get_if<io::IoError>(&r)) return "port " + p.tap + ": " + e->message;
-    io::Tap& tap = taps_.emplace_back(std::move(std::get<io::Tap>(r)));
-    PortState ps;
-    ps.active = true;
-    ps.tap = p.tap;
-    ps.vsid = p.vsid;
-    ps.mac = p.mac;
-    ps.mtu = o.mtu;
-    for (unsigned q = 0; q < tap.queues(); ++q) ps.queue_fds.push_back(tap.queue_fd(q));
-    ps.limits = LimitsFor(tap.offloads());
-    state->ports.push_back(std::move(ps));
-    NVGRED_LOG_INFO("port %s: vsid %u mac %s mtu %u%s%s, %u queue(s), offloads 0x%x", p.tap.c_str(),
-                    p.vsid, wire::FormatMac(p.mac).c_str(), o.mtu, p.netns.empty() ? "" : " netns ",
-                    p.netns.c_str(), tap.queues(), tap.offloads());
+    if (std::string e = OpenPort(p); !e.empty()) return e;
   }
-
-  // Policy.
-  virt::PolicyBuilder b;
-  for (const SubnetEntry& s : config.subnets) {
-    b.AddSubnet({.vsid = s.vsid, .multicast_group = s.multicast_group});
-  }
-  for (std::size_t i = 0; i < config.ports.size(); ++i) {
-    const PortEntry& p = config.ports[i];
-    b.AddPort({.port = static_cast<std::uint16_t>(i), .vsid = p.vsid, .mac = p.mac, .ips = p.ips});
-  }
-  for (const LookupEntry& l : config.lookups) {
-    b.AddRecord({.vsid = l.vsid, .mac = l.mac, .ips = l.ips, .provider = l.provider,
-                 .source = virt::RecordSource::kFile});
-  }
-  state->policy = std::move(b).Build();
-  for (const virt::IpAddress& a : state->policy->providers()) {
-    state->providers.push_back(packet_ifindex_ != 0 ? PacketProvider(a, false) : MakeProvider(a));
-  }
-  for (const virt::IpAddress& g : groups) {
-    state->group_providers.push_back(packet_ifindex_ != 0 ? PacketProvider(g, true) : MakeProvider(g));
-  }
-  state->packet_underlay = packet_ifindex_ != 0;
-  state->underlay_ifindex = packet_ifindex_;
-  state->underlay_mac = packet_mac_;
-  state->adapter = adapter_->Snapshot();
-  state->tx_config = state->adapter->TxConfig();
-  state->groups = groups;
-  state->underlay_ipv4 = config.underlay.ipv4;
-  state->underlay_ipv6 = config.underlay.ipv6;
-  state->underlay_mtu = config.underlay.mtu;
-  state->ttl = config.underlay.ttl;
-  state->flow_id = config.underlay.flow_id_mode == FlowIdMode::kAuto ? virt::kFlowIdFromHash
-                                                                     : config.underlay.flow_id;
-  shared_->state.Publish(std::move(state));
+  groups_ = groups;
+  shared_->state.Publish(BuildState(nullptr));
   if (packet_ifindex_ != 0) RefreshNextHops(std::chrono::milliseconds(300));
 
   // Control socket.
@@ -330,16 +277,103 @@ bool Daemon::RefreshNextHops(std::chrono::milliseconds wait) {
                       h.reason.c_str());
     }
   }
-  if (changed) {
-    std::unique_ptr<const DatapathState> old = shared_->state.Publish(std::move(next));
-    shared_->qsbr.Synchronize();  // no worker still reads `old`
-  }
+  if (changed) PublishState(std::move(next));
   return pending;
+}
+
+std::string Daemon::OpenPort(const PortEntry& p) {
+  io::TapOptions o;
+  o.name = p.tap;
+  o.queues = static_cast<unsigned>(workers_);
+  o.mac = p.mac;
+  o.mtu = config_.PortMtu(p);
+  o.netns = p.netns;
+  auto r = io::Tap::Open(o);
+  if (auto* e = std::get_if<io::IoError>(&r)) return "port " + p.tap + ": " + e->message;
+  // The slot: the first free one (a removed port's slot is reused), so slots stay stable.
+  std::size_t slot = 0;
+  while (slot < ports_.size() && ports_[slot].active) ++slot;
+  if (slot == kMaxPorts) return "port " + p.tap + ": more than " + std::to_string(kMaxPorts) + " ports";
+  if (slot == ports_.size()) ports_.emplace_back();
+  Port& port = ports_[slot];
+  port.entry = p;
+  port.tap = std::move(std::get<io::Tap>(r));
+  port.active = true;
+  NVGRED_LOG_INFO("port %s: vsid %u mac %s mtu %u%s%s, %u queue(s), offloads 0x%x", p.tap.c_str(),
+                  p.vsid, wire::FormatMac(p.mac).c_str(), o.mtu, p.netns.empty() ? "" : " netns ",
+                  p.netns.c_str(), port.tap.queues(), port.tap.offloads());
+  return "";
+}
+
+std::unique_ptr<DatapathState> Daemon::BuildState(const DatapathState* previous) const {
+  auto state = std::make_unique<DatapathState>();
+  const Config& config = config_;
+  for (const Port& port : ports_) {
+    PortState ps;
+    ps.active = port.active;
+    if (port.active) {
+      const PortEntry& p = port.entry;
+      ps.tap = p.tap;
+      ps.vsid = p.vsid;
+      ps.mac = p.mac;
+      ps.mtu = config.PortMtu(p);
+      for (unsigned q = 0; q < port.tap.queues(); ++q) ps.queue_fds.push_back(port.tap.queue_fd(q));
+      ps.limits = LimitsFor(port.tap.offloads());
+    }
+    state->ports.push_back(std::move(ps));
+  }
+  // Policy: subnets, local ports, file records, then records from other sources.
+  virt::PolicyBuilder b;
+  for (const SubnetEntry& s : config.subnets) {
+    b.AddSubnet({.vsid = s.vsid, .multicast_group = s.multicast_group});
+  }
+  for (std::size_t i = 0; i < ports_.size(); ++i) {
+    if (!ports_[i].active) continue;
+    const PortEntry& p = ports_[i].entry;
+    b.AddPort({.port = static_cast<std::uint16_t>(i), .vsid = p.vsid, .mac = p.mac, .ips = p.ips});
+  }
+  for (const LookupEntry& l : config.lookups) {
+    b.AddRecord({.vsid = l.vsid, .mac = l.mac, .ips = l.ips, .provider = l.provider,
+                 .source = virt::RecordSource::kFile});
+  }
+  for (const virt::RecordSpec& r : extra_records_) b.AddRecord(r);
+  state->policy = std::move(b).Build();
+  for (const virt::IpAddress& a : state->policy->providers()) {
+    Provider p = packet_ifindex_ != 0 ? PacketProvider(a, false) : MakeProvider(a);
+    // Keep what the control thread already resolved for this address.
+    if (previous != nullptr && packet_ifindex_ != 0) {
+      const auto& old = previous->policy->providers();
+      const auto it = std::find(old.begin(), old.end(), a);
+      if (it != old.end()) p = previous->providers[static_cast<std::size_t>(it - old.begin())];
+    }
+    state->providers.push_back(p);
+  }
+  for (const virt::IpAddress& g : groups_) {
+    state->group_providers.push_back(packet_ifindex_ != 0 ? PacketProvider(g, true) : MakeProvider(g));
+  }
+  state->groups = groups_;
+  state->packet_underlay = packet_ifindex_ != 0;
+  state->underlay_ifindex = packet_ifindex_;
+  state->underlay_mac = packet_mac_;
+  state->adapter = adapter_->Snapshot();
+  state->tx_config = state->adapter->TxConfig();
+  state->underlay_ipv4 = config.underlay.ipv4;
+  state->underlay_ipv6 = config.underlay.ipv6;
+  state->underlay_mtu = config.underlay.mtu;
+  state->ttl = config.underlay.ttl;
+  state->flow_id = config.underlay.flow_id_mode == FlowIdMode::kAuto ? virt::kFlowIdFromHash
+                                                                     : config.underlay.flow_id;
+  return state;
+}
+
+void Daemon::PublishState(std::unique_ptr<DatapathState> next) {
+  std::unique_ptr<const DatapathState> old = shared_->state.Publish(std::move(next));
+  shared_->qsbr.Synchronize();  // no worker still reads `old`; it goes now
 }
 
 Daemon::~Daemon() {
   StopWorkers();
-  taps_.clear();  // TAPs nvgred created go with their last queue
+  ports_.clear();  // TAPs nvgred created go with their last queue
   if (control_fd_ >= 0) {
     ::close(control_fd_);
     ::unlink(control_path_.c_str());
@@ -414,8 +448,9 @@ nlohmann::json Daemon::Stats() const {
   j["uptime_seconds"] =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
   nlohmann::json ports = nlohmann::json::array();
-  for (std::size_t i = 0; i < config_.ports.size(); ++i) {
-    const PortEntry& p = config_.ports[i];
+  for (std::size_t i = 0; i < ports_.size(); ++i) {
+    if (!ports_[i].active) continue;
+    const PortEntry& p = ports_[i].entry;
     ports.push_back({{"tap", p.tap},
                      {"vsid", p.vsid},
                      {"mac", wire::FormatMac(p.mac)},

@@ -48,6 +48,14 @@ class Daemon {
   std::string JoinGroups(const Config& config, const std::vector<virt::IpAddress>& groups, int fd4,
                          int fd6);
   Provider PacketProvider(const virt::IpAddress& address, bool group) const;
+  // Opens a port's TAP into the first free slot.
+  std::string OpenPort(const PortEntry& port);
+  // The datapath state for the current configuration, ports and records (the one place that
+  // builds it: start, reload and policy updates all come through here). `previous` lends its
+  // resolved next hops.
+  std::unique_ptr<DatapathState> BuildState(const DatapathState* previous) const;
+  // Makes `next` current and frees the old state once no worker can see it.
+  void PublishState(std::unique_ptr<DatapathState> next);
   // AF_PACKET: resolves every provider's next hop; publishes a new state when one changed.
   // Returns whether one is still unresolved.
   bool RefreshNextHops(std::chrono::milliseconds wait);
@@ -59,7 +67,14 @@ class Daemon {
   std::unique_ptr<offload::Adapter> adapter_;
   std::unique_ptr<DatapathShared> shared_;
   std::vector<io::Fd> senders_;              // [worker * 2 + family]
-  std::vector<io::Tap> taps_;                // by port slot
+  struct Port {
+    bool active = false;
+    PortEntry entry;
+    io::Tap tap;
+  };
+  std::vector<Port> ports_;                  // by slot (stable while the port exists)
+  std::vector<virt::RecordSpec> extra_records_;  // lookup records from outside the file
+  std::vector<virt::IpAddress> groups_;      // underlay multicast groups joined
   std::vector<std::unique_ptr<Worker>> worker_objects_;
   std::vector<std::jthread> threads_;
   int packet_ifindex_ = 0;                   // AF_PACKET underlay interface (0: raw sockets)

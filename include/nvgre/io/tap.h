@@ -48,6 +48,7 @@ struct TapOptions {
 class Tap {
  public:
   static std::variant<Tap, IoError> Open(const TapOptions& options);
+  Tap() = default;  // closed: no queues
 
   Tap(Tap&& other) noexcept;
   Tap& operator=(Tap&& other) noexcept;
@@ -66,7 +67,6 @@ class Tap {
   void Close();
 
  private:
-  Tap() = default;
   std::string name_;
   std::vector<int> fds_;
   bool created_ = false;
