@@ -119,6 +119,7 @@ struct PortCounters {
   X(rx_delivered, "inner frames written to VM TAPs")                                            \
   X(rx_data_valid, "inner frames handed to VMs with checksums already validated (DATA_VALID)") \
   X(rx_coalesced, "segments merged into larger frames toward VMs")                              \
+  X(rx_lso_super_frames, "GSO frames written to VMs (coalesced by nvgred or by the kernel)")     \
   X(rx_kernel_merged, "frames the underlay's GRO merged, delivered to VMs as GSO frames")        \
   X(rx_flow_id_nonzero, "NVGRE datagrams with a non-zero FlowID (accepted: the VSID decides)") \
   X(rx_handoffs, "frames handed to the worker RSS chose")                                       \

@@ -58,6 +58,9 @@ std::string Daemon::Setup(const Config& config) {
   offload::OffloadParameters on;
   on.encapsulated_packet_task_offload = offload::kNdisOffloadSetOn;
   on.encapsulation_types = offload::kNdisEncapsulationTypeGreMac;
+  // Receive segment coalescing (RSC): segments of one flow go to the VM as one GSO frame.
+  on.rsc_ipv4 = offload::kOffloadParametersEnabled;
+  on.rsc_ipv6 = offload::kOffloadParametersEnabled;
   if (const NdisStatus st = adapter_->SetOffloadParameters(on); st != NdisStatus::kSuccess) {
     return std::string("OID_TCP_OFFLOAD_PARAMETERS: ") + std::string(offload::ToString(st));
   }
@@ -473,8 +476,8 @@ nlohmann::json Daemon::Stats() const {
              {"bytes", t.rx_bytes},
              {"delivered", t.rx_delivered},
              {"data_valid", t.rx_data_valid},
-             {"lso_super_frames", 0},
-             {"lso_segments", 0},
+             {"lso_super_frames", t.rx_lso_super_frames},
+             {"lso_segments", t.rx_coalesced},
              {"coalesced", t.rx_coalesced},
              {"kernel_merged", t.rx_kernel_merged},
              {"flow_id_nonzero", t.rx_flow_id_nonzero},

@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "daemon/log.h"
+#include "nvgre/offload/rsc.h"
 #include "nvgre/offload/rx_engine.h"
 #include "nvgre/virt/decap.h"
 #include "nvgre/virt/neighbor.h"
@@ -101,9 +102,34 @@ struct Worker::Scratch {
   }
 };
 
+// The library's coalescer and what the daemon keeps beside it: the held frame's handoff info
+// and its first segment's payload length (the GSO size the VM is told).
+struct Worker::Coalescer : offload::RscSink {
+  std::vector<std::uint8_t> storage = std::vector<std::uint8_t>(kUnderlayBufferBytes + 512);
+  offload::RscCoalescer rsc{storage};
+  HandoffInfo held_info;
+  std::uint32_t held_payload = 0;
+  // Set around each Offer / Flush:
+  Worker* worker = nullptr;
+  const DatapathState* state = nullptr;
+  const HandoffInfo* current = nullptr;
+
+  void Indicate(std::span<const std::uint8_t> frame, const offload::RscIndication& ind) override {
+    // The coalescer's own storage holds the held frame; anything else is the frame just offered.
+    const bool held = frame.data() == storage.data();
+    HandoffInfo info = held ? held_info : *current;
+    info.rx.checksum = ind.checksum;
+    const auto writable = std::span<std::uint8_t>(const_cast<std::uint8_t*>(frame.data()), frame.size());
+    if (ind.coalesced_segments > 1) worker->counters_.rx_coalesced.Add(ind.coalesced_segments);
+    worker->Ingress(*state, writable, info, ind.coalesced_segments > 1 ? held_payload : 0);
+  }
+};
+
 Worker::Worker(std::size_t index, DatapathShared& shared, std::vector<int> sender_fds)
     : index_(index), shared_(shared), counters_(*shared.counters[index]),
-      scratch_(std::make_unique<Scratch>(shared.workers)) {
+      scratch_(std::make_unique<Scratch>(shared.workers)),
+      coalescer_(std::make_unique<Coalescer>()) {
+  coalescer_->worker = this;
   senders_[0] = sender_fds.size() > 0 ? sender_fds[0] : -1;
   senders_[1] = sender_fds.size() > 1 ? sender_fds[1] : -1;
   epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
@@ -509,7 +535,7 @@ void Worker::OnUnderlay(const DatapathState& s, Underlay kind) {
           result.layout.outer_l3.present() ? result.layout.outer_l3.end - result.layout.outer_l3.offset : 0;
       const wire::FrameLayout& l = result.layout;
       const bool located = l.inner_l3.present() && l.payload != wire::kNoHeader && l.payload > l.inner_l3.offset;
-      const HandoffInfo info{result.checksum, result.vmq.queue, outer_ip > s.underlay_mtu,
+      const HandoffInfo info{result, outer_ip > s.underlay_mtu,
                              static_cast<std::uint16_t>(located ? l.payload - l.inner_l3.offset : 0)};
       // RSS on the inner flow picks the worker (its indirection table maps to workers). A merged
       // frame too large for a ring slot is delivered here.
@@ -517,7 +543,7 @@ void Worker::OnUnderlay(const DatapathState& s, Underlay kind) {
       if (info.kernel_merged && frame.size() > shared_.ring_slot_bytes) owner = index_;
       if (owner == index_) {
         counters_.rss_handled.Add();
-        Ingress(s, frame, info);
+        Deliver(s, frame, info);
       } else if (shared_.rings[index_ * shared_.workers + owner]->Push(frame, info)) {
         counters_.rx_handoffs.Add();
         x.wake[owner] = true;
@@ -525,6 +551,7 @@ void Worker::OnUnderlay(const DatapathState& s, Underlay kind) {
         counters_.Drop(DropIndex(DaemonDrop::kHandoffFull));
       }
     }
+    FlushCoalesced(s);
     for (std::size_t w = 0; w < shared_.workers; ++w) {
       if (!x.wake[w]) continue;
       x.wake[w] = false;
@@ -541,13 +568,33 @@ void Worker::DrainHandoffs(const DatapathState& s) {
     if (ring == nullptr) continue;
     ring->Drain(256, [&](std::span<std::uint8_t> frame, const HandoffInfo& info) {
       counters_.rss_handled.Add();
-      Ingress(s, frame, info);
+      Deliver(s, frame, info);
     });
+    FlushCoalesced(s);  // the ring slots are reused once Drain returns
   }
 }
 
+void Worker::Deliver(const DatapathState& s, std::span<std::uint8_t> frame, const HandoffInfo& info) {
+  Coalescer& c = *coalescer_;
+  c.state = &s;
+  c.current = &info;
+  const std::uint64_t merged = c.rsc.merged_segments();
+  c.rsc.Offer(*s.adapter, frame, info.rx, 0, c);
+  if (c.rsc.holding() && c.rsc.merged_segments() == merged) {
+    // The offered frame is now the held one (nothing was appended): remember what came with it.
+    c.held_info = info;
+    const wire::FrameLayout& l = info.rx.layout;
+    c.held_payload = static_cast<std::uint32_t>(l.inner_l3.end - l.payload);
+  }
+}
+
+void Worker::FlushCoalesced(const DatapathState& s) {
+  coalescer_->state = &s;
+  coalescer_->rsc.Flush(*coalescer_);
+}
+
 void Worker::Ingress(const DatapathState& s, std::span<std::uint8_t> frame,
-                     const HandoffInfo& info) {
+                     const HandoffInfo& info, std::uint32_t gso_size) {
   // Reserved VSIDs (RFC 7637 §3.2) are never configured here: drop them by name.
   static constexpr virt::DecapConfig kDecap{.drop_reserved_vsid = true, .verify_outer_ipv4_checksum = true};
   const auto d = virt::Decapsulate(frame, kDecap);
@@ -555,15 +602,16 @@ void Worker::Ingress(const DatapathState& s, std::span<std::uint8_t> frame,
   if (!ForUs(s, d->outer_ip)) return counters_.Drop(DropIndex(DaemonDrop::kNotOurAddress));
   if (d->flow_id != 0) counters_.rx_flow_id_nonzero.Add();
   // The outer IPv4 header was verified by Decapsulate, so a failure here is the inner one.
-  if (info.checksum.ip_checksum_failed()) return counters_.Drop(DropIndex(DaemonDrop::kBadInnerIpChecksum));
+  const offload::ChecksumRxInfo& checksum = info.rx.checksum;
+  if (checksum.ip_checksum_failed()) return counters_.Drop(DropIndex(DaemonDrop::kBadInnerIpChecksum));
   if (!info.kernel_merged &&
-      (info.checksum.tcp_checksum_failed() || info.checksum.udp_checksum_failed())) {
+      (checksum.tcp_checksum_failed() || checksum.udp_checksum_failed())) {
     return counters_.Drop(DropIndex(DaemonDrop::kBadInnerL4Checksum));
   }
   const virt::Policy::Subnet* subnet = s.policy->FindSubnet(d->vsid);
   if (subnet == nullptr) return counters_.Drop(DropIndex(DaemonDrop::kUnknownVsid));
   const std::span<const std::uint8_t> inner = d->inner_frame;
-  const virt::VnetHdr hdr = s.rx_data_valid ? virt::VnetHdrForReceive(info.checksum) : virt::VnetHdr{};
+  const virt::VnetHdr hdr = s.rx_data_valid ? virt::VnetHdrForReceive(checksum) : virt::VnetHdr{};
   if (hdr.flags & virt::kVnetFlagDataValid) counters_.rx_data_valid.Add();
   const wire::MacAddress destination = MacAt(inner, 0);
   if (virt::IsMulticastMac(destination)) {
@@ -576,8 +624,8 @@ void Worker::Ingress(const DatapathState& s, std::span<std::uint8_t> frame,
   // VMQ queue q carries port slot q - 1's filter (its MAC); the VSID is checked here, as the
   // Hyper-V switch does (VMQ filters cannot test it, spec §11.1).
   std::size_t slot = kMaxPorts;
-  if (info.vmq_queue != 0) {
-    const std::size_t candidate = info.vmq_queue - 1u;
+  if (info.rx.vmq.queue != 0) {
+    const std::size_t candidate = info.rx.vmq.queue - 1u;
     if (candidate < s.ports.size() && s.ports[candidate].active &&
         s.ports[candidate].vsid == d->vsid && s.ports[candidate].mac == destination) {
       slot = candidate;
@@ -591,19 +639,24 @@ void Worker::Ingress(const DatapathState& s, std::span<std::uint8_t> frame,
     slot = dest.port;
   }
   const PortState& port = s.ports[slot];
-  if (inner.size() > port.mtu + 14u) {
-    // Larger than the VM's MTU: only a kernel-merged TCP frame can be, and it goes to the VM as
-    // one GSO frame (NEEDS_CSUM: the merged checksum is the VM's to finish or trust), segments
-    // of what fits its MTU.
+  if (gso_size == 0 && inner.size() > port.mtu + 14u) {
+    // Larger than the VM's MTU and not coalesced by us: only a frame the kernel merged (GRO on
+    // the underlay NIC) can be; it goes to the VM as GSO segments of what fits its MTU.
     if (!info.kernel_merged || info.inner_l3_l4_length == 0 || info.inner_l3_l4_length >= port.mtu) {
       return counters_.Drop(DropIndex(DaemonDrop::kExceedsVmMtu));
     }
+    gso_size = port.mtu - info.inner_l3_l4_length;
+    counters_.rx_kernel_merged.Add();
+  }
+  if (gso_size != 0) {
+    // One GSO frame (NEEDS_CSUM: the merged TCP checksum is left for the VM's stack to finish,
+    // or to trust, as a TSO frame's is).
     const auto gso = virt::PrepareCoalescedForTap(
-        d->inner_frame, static_cast<std::uint16_t>(port.mtu - info.inner_l3_l4_length));
+        d->inner_frame, static_cast<std::uint16_t>(std::min<std::uint32_t>(gso_size, 0xFFFE)));
     if (!gso) return counters_.Drop(DropIndex(gso.error()));
     if (WriteToPort(s, slot, *gso, inner)) {
       counters_.rx_delivered.Add();
-      counters_.rx_kernel_merged.Add();
+      counters_.rx_lso_super_frames.Add();
     }
     return;
   }

@@ -130,6 +130,7 @@ class Worker {
 
  private:
   struct Scratch;
+  struct Coalescer;
   void OnTap(const DatapathState& s, std::size_t slot);
   enum class Underlay : std::uint8_t { kRaw4, kRaw6, kPacket };
   void OnUnderlay(const DatapathState& s, Underlay kind);
@@ -141,7 +142,13 @@ class Worker {
                   const Provider& provider);
   void Flood(const DatapathState& s, std::size_t from_slot, const virt::PacketBuffer& pkt,
              const virt::VnetHdr& hdr, const virt::VnetTxRequest& req);
-  void Ingress(const DatapathState& s, std::span<std::uint8_t> frame, const HandoffInfo& info);
+  // Receive coalescing (offload/rsc.h) in front of Ingress: consecutive in-order segments of one
+  // flow leave as one GSO frame; Flush at the end of every batch (nothing waits for the next).
+  void Deliver(const DatapathState& s, std::span<std::uint8_t> frame, const HandoffInfo& info);
+  void FlushCoalesced(const DatapathState& s);
+  // `gso_size` != 0: a coalesced frame, written to the VM as a GSO frame of that segment size.
+  void Ingress(const DatapathState& s, std::span<std::uint8_t> frame, const HandoffInfo& info,
+               std::uint32_t gso_size);
   bool WriteToPort(const DatapathState& s, std::size_t slot, const virt::VnetHdr& hdr,
                    std::span<const std::uint8_t> frame);
   void FlushSends();
@@ -152,6 +159,7 @@ class Worker {
   int epoll_fd_ = -1;
   std::array<int, 2> senders_{-1, -1};  // [0] IPv4, [1] IPv6
   std::unique_ptr<Scratch> scratch_;
+  std::unique_ptr<Coalescer> coalescer_;
 };
 
 }  // namespace nvgre::daemon

@@ -14,13 +14,13 @@
 #include <span>
 
 #include "nvgre/offload/ndis_oob.h"
+#include "nvgre/offload/rx_engine.h"
 
 namespace nvgre::daemon {
 
 // What travels with the frame: what the Rx engine decided, so the owner does not redo it.
 struct HandoffInfo {
-  offload::ChecksumRxInfo checksum;
-  std::uint16_t vmq_queue = 0;
+  offload::RxResult rx;             // checksum flags, RSS, VMQ, the frame's layout
   // The datagram is larger than the underlay MTU: the kernel merged segments (GRO) before we
   // read it, after validating their checksums; the merged TCP checksum is not recomputed, so
   // the Rx engine's inner TCP verdict does not apply.
