@@ -9,7 +9,10 @@ namespace nvgre::virt {
 std::optional<IpAddress> ParseIpAddress(std::string_view text) {
   // inet_pton wants a NUL-terminated string; the longest IPv6 text form is 45 characters.
   std::array<char, 64> buf{};
-  if (text.empty() || text.size() >= buf.size()) return std::nullopt;
+  // inet_pton stops at a NUL: "192.0.2.1\0x" would pass for 192.0.2.1.
+  if (text.empty() || text.size() >= buf.size() || text.find('\0') != std::string_view::npos) {
+    return std::nullopt;
+  }
   text.copy(buf.data(), text.size());
   if (text.find(':') == std::string_view::npos) {
     wire::Ipv4Address a{};

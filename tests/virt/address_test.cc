@@ -25,6 +25,9 @@ TEST(Address, RefusesWhatIsNotAnAddress) {
                           "2001:db8::1::2", "hello", "1.2.3.4.5"}) {
     EXPECT_FALSE(ParseIpAddress(bad)) << bad;
   }
+  using namespace std::string_view_literals;
+  EXPECT_FALSE(ParseIpAddress("192.0.2.1\0x"sv));  // inet_pton would stop at the NUL
+  EXPECT_FALSE(ParseIpAddress("::1\0"sv));
 }
 
 TEST(Address, Multicast) {
