@@ -23,11 +23,11 @@ def available():
 
 
 class OvsPeer:
-    def __init__(self, lab, host_ns, underlay_if, local_ip, remote_ip, prefix_len=24):
+    def __init__(self, lab, host_ns, underlay_if, local_ip, remote_ip, prefix_len=24, name="ovs"):
         self.lab, self.ns = lab, host_ns
         self.underlay_if, self.local_ip, self.remote_ip = underlay_if, local_ip, remote_ip
         self.prefix_len = prefix_len
-        self.dir = lab.path("ovs")
+        self.dir = lab.path(name)
         os.makedirs(self.dir, exist_ok=True)
         self.db = os.path.join(self.dir, "conf.db")
         self.sock = os.path.join(self.dir, "db.sock")
