@@ -149,6 +149,25 @@ class Lab:
             subprocess.run(["ip", "netns", "del", ns.name], capture_output=True)
 
 
+def run_test(tag, body, time_limit=900, logs=("nvgred-h1.log", "nvgred-h2.log")):
+    """The main() of an integration test: skipped (77) when not root; `body(lab)` in a Lab that is
+    always cleaned up; on a failure, the tail of each log file of the lab printed, then the error
+    raised. Returns the exit code."""
+    if os.geteuid() != 0:
+        print("needs root (network namespaces): skipped")
+        return 77
+    with Lab(tag, time_limit=time_limit) as lab:
+        try:
+            body(lab)
+        except Exception:
+            for name in logs:
+                p = lab.path(name)
+                if os.path.exists(p):
+                    print(f"--- {name} ---\n" + open(p).read()[-6000:], file=sys.stderr)
+            raise
+    return 0
+
+
 def wait_for(predicate, timeout, what, interval=0.1):
     deadline = time.time() + timeout
     while time.time() < deadline:

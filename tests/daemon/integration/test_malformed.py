@@ -22,7 +22,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from netlab import Lab, wait_for  # noqa: E402
+from netlab import run_test, wait_for  # noqa: E402
 from topology import TwoHosts, ping  # noqa: E402
 from test_two_hosts import check  # noqa: E402
 
@@ -124,18 +124,7 @@ def main():
     ap.add_argument("--bytes", type=int, default=50_000_000)
     ap.add_argument("--only", help="run only these cases (comma-separated kinds)")
     args = ap.parse_args()
-    if os.geteuid() != 0:
-        print("needs root (network namespaces): skipped")
-        return 77
-    with Lab("nm", time_limit=900) as lab:
-        try:
-            run(lab, args)
-        except Exception:
-            for h in (1, 2):
-                p = lab.path(f"nvgred-h{h}.log")
-                if os.path.exists(p):
-                    print(f"--- nvgred h{h} log ---\n" + open(p).read()[-5000:], file=sys.stderr)
-            raise
+    return run_test("nm", lambda lab: run(lab, args))
 
 
 def run(lab, args):

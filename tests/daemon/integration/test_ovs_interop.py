@@ -15,7 +15,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from netlab import Lab  # noqa: E402
+from netlab import run_test  # noqa: E402
 from ovs import OvsPeer, available  # noqa: E402
 from test_two_hosts import check, transfer  # noqa: E402
 from topology import TwoHosts, Vm, ping  # noqa: E402
@@ -26,22 +26,11 @@ def main():
     ap.add_argument("--nvgred", required=True)
     ap.add_argument("--bytes", type=int, default=10_000_000)
     args = ap.parse_args()
-    if os.geteuid() != 0:
-        print("needs root (network namespaces): skipped")
-        return 77
     if not available():
         print("openvswitch-switch is not installed: skipped")
         return 77
-    with Lab("no", time_limit=600) as lab:
-        try:
-            run(lab, args)
-        except Exception:
-            for name in ("nvgred-h1.log", "ovs/vswitchd.log"):
-                p = lab.path(name)
-                if os.path.exists(p):
-                    print(f"--- {name} ---\n" + open(p).read()[-6000:], file=sys.stderr)
-            raise
-    return 0
+    return run_test("no", lambda lab: run(lab, args), time_limit=600,
+                    logs=("nvgred-h1.log", "ovs/vswitchd.log"))
 
 
 def run(lab, args):

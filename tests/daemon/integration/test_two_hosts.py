@@ -18,7 +18,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from netlab import Lab, wait_for  # noqa: E402
+from netlab import run_test, wait_for  # noqa: E402
 from topology import TwoHosts, ping  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -117,18 +117,7 @@ def main():
     ap.add_argument("--afpacket", action="store_true", help="AF_PACKET underlay instead of raw sockets")
 
     args = ap.parse_args()
-    if os.geteuid() != 0:
-        print("needs root (network namespaces): skipped")
-        return 77
-    with Lab("nt", time_limit=900) as lab:
-        try:
-            run(lab, args)
-        except Exception:
-            for h in (1, 2):
-                p = lab.path(f"nvgred-h{h}.log")
-                if os.path.exists(p):
-                    print(f"--- nvgred h{h} log ---\n" + open(p).read()[-5000:], file=sys.stderr)
-            raise
+    return run_test("nt", lambda lab: run(lab, args))
 
 
 def run(lab, args):
