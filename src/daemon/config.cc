@@ -179,6 +179,43 @@ bool IsTapName(std::string_view s) {
   });
 }
 
+// A user or group name as shadow-utils and systemd accept them (1..32 bytes: a letter or '_'
+// first, then letters, digits, '_', '.', '-', an optional final '$'), or a numeric id below
+// 4294967295 ((uid_t) -1 means "no change" to setresuid).
+bool IsAccountName(std::string_view s) {
+  if (s.empty() || s.size() > 32) return false;
+  if (std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return s.size() < 10 || (s.size() == 10 && s < "4294967295");
+  }
+  const char first = s.front();
+  if (!((first >= 'A' && first <= 'Z') || (first >= 'a' && first <= 'z') || first == '_')) return false;
+  if (s.back() == '$') s.remove_suffix(1);
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '.' || c == '-';
+  });
+}
+
+// "ADDRESS:PORT" with an IPv4 address or a bracketed IPv6 one (RFC 3986 §3.2.2), port 1..65535.
+std::optional<MetricsSection::Listen> ParseListen(std::string_view s) {
+  const std::size_t colon = s.rfind(':');
+  if (colon == std::string_view::npos || colon + 1 == s.size() || s.size() - colon - 1 > 5) return std::nullopt;
+  std::string_view host = s.substr(0, colon);
+  const std::string_view port_text = s.substr(colon + 1);
+  unsigned port = 0;
+  for (const char c : port_text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    port = port * 10 + static_cast<unsigned>(c - '0');
+  }
+  if (port == 0 || port > 65535) return std::nullopt;
+  const bool bracketed = host.size() >= 2 && host.front() == '[' && host.back() == ']';
+  if (bracketed) host = host.substr(1, host.size() - 2);
+  if (host.find('\0') != std::string_view::npos) return std::nullopt;
+  const auto address = virt::ParseIpAddress(host);
+  if (!address || virt::IsIpv6(*address) != bracketed || virt::IsMulticastIp(*address)) return std::nullopt;
+  return MetricsSection::Listen{*address, static_cast<std::uint16_t>(port)};
+}
+
 // iproute2 netns_name_valid(): a file name under /run/netns.
 bool IsNetnsName(std::string_view s) {
   return !s.empty() && s.size() <= kMaxNetnsName && s != "." && s != ".." &&
@@ -475,6 +512,7 @@ class Checker {
   void Daemon(const toml::table& root);
   void Underlay(const toml::table& root);
   void Control(const toml::table& root);
+  void Metrics(const toml::table& root);
   void Subnets(const toml::table& root);
   void Ports(const toml::table& root);
   void Lookups(const toml::table& root);
@@ -580,7 +618,7 @@ void Checker::Daemon(const toml::table& root) {
   if (n == nullptr) return;
   const toml::table* t = TableOf(*n, "daemon", "a table ([daemon])");
   if (t == nullptr) return;
-  CheckKeys(*t, "daemon", "[daemon]", {"workers", "log_level"});
+  CheckKeys(*t, "daemon", "[daemon]", {"workers", "log_level", "user", "drop_log_interval"});
   if (const toml::node* v = t->get("workers")) {
     if (const auto w = Integer(*v, "daemon.workers", 1, 256))
       config_.daemon.workers = static_cast<std::uint32_t>(*w);
@@ -601,6 +639,22 @@ void Checker::Daemon(const toml::table& root) {
       } else {
         config_.daemon.log_level = it->second;
       }
+    }
+  }
+  if (const toml::node* v = t->get("user")) {
+    constexpr std::string_view kExpected =
+        "a user name (1..32 bytes: a letter or '_', then letters, digits, '_', '.', '-') or a numeric uid";
+    if (const auto s = String(*v, "daemon.user", kExpected)) {
+      if (IsAccountName(*s)) {
+        config_.daemon.user = *s;
+      } else {
+        Report(*v, "daemon.user", "expected " + std::string(kExpected) + ", " + Got(*v));
+      }
+    }
+  }
+  if (const toml::node* v = t->get("drop_log_interval")) {
+    if (const auto i = Integer(*v, "daemon.drop_log_interval", 1, 86400, "an integer 1..86400 (seconds)")) {
+      config_.daemon.drop_log_interval = static_cast<std::uint32_t>(*i);
     }
   }
 }
@@ -692,7 +746,7 @@ void Checker::Control(const toml::table& root) {
   if (n == nullptr) return;
   const toml::table* t = TableOf(*n, "control", "a table ([control])");
   if (t == nullptr) return;
-  CheckKeys(*t, "control", "[control]", {"socket"});
+  CheckKeys(*t, "control", "[control]", {"socket", "group"});
   if (const toml::node* v = t->get("socket")) {
     constexpr std::string_view kExpected = "an absolute path of at most 107 bytes (a Unix socket)";
     if (const auto s = String(*v, "control.socket", kExpected)) {
@@ -701,6 +755,37 @@ void Checker::Control(const toml::table& root) {
         Report(*v, "control.socket", "expected " + std::string(kExpected) + ", " + Got(*v));
       } else {
         config_.control.socket = *s;
+      }
+    }
+  }
+  if (const toml::node* v = t->get("group")) {
+    constexpr std::string_view kExpected =
+        "a group name (1..32 bytes: a letter or '_', then letters, digits, '_', '.', '-') or a numeric gid";
+    if (const auto s = String(*v, "control.group", kExpected)) {
+      if (IsAccountName(*s)) {
+        config_.control.group = *s;
+      } else {
+        Report(*v, "control.group", "expected " + std::string(kExpected) + ", " + Got(*v));
+      }
+    }
+  }
+}
+
+void Checker::Metrics(const toml::table& root) {
+  const toml::node* n = root.get("metrics");
+  if (n == nullptr) return;
+  const toml::table* t = TableOf(*n, "metrics", "a table ([metrics])");
+  if (t == nullptr) return;
+  CheckKeys(*t, "metrics", "[metrics]", {"listen"});
+  if (const toml::node* v = t->get("listen")) {
+    constexpr std::string_view kExpected =
+        "\"ADDRESS:PORT\" with a unicast IPv4 address or a bracketed IPv6 one and a port 1..65535, "
+        "e.g. \"127.0.0.1:9469\" or \"[::1]:9469\"";
+    if (const auto s = String(*v, "metrics.listen", kExpected)) {
+      if (const auto l = ParseListen(*s)) {
+        config_.metrics.listen = *l;
+      } else {
+        Report(*v, "metrics.listen", "expected " + std::string(kExpected) + ", " + Got(*v));
       }
     }
   }
@@ -955,19 +1040,20 @@ void Checker::Uniqueness() {
 void Checker::Run(const toml::table& root) {
   for (auto&& [k, v] : root) {
     const std::string_view name = k.str();
-    if (name == "daemon" || name == "underlay" || name == "control" || name == "subnet" || name == "port" ||
-        name == "lookup") {
+    if (name == "daemon" || name == "underlay" || name == "control" || name == "metrics" ||
+        name == "subnet" || name == "port" || name == "lookup") {
       continue;
     }
     Report(
         PositionOf(k.source()), Join("", name),
         std::string(v.is_table() || v.is_array_of_tables() ? "unknown table" : "unknown key") +
-            "; expected one of the top-level tables [daemon], [underlay], [control], [[subnet]], [[port]], "
-            "[[lookup]]");
+            "; expected one of the top-level tables [daemon], [underlay], [control], [metrics], [[subnet]], "
+            "[[port]], [[lookup]]");
   }
   Daemon(root);
   Underlay(root);
   Control(root);
+  Metrics(root);
   Subnets(root);
   Ports(root);
   Lookups(root);

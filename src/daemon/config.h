@@ -10,7 +10,11 @@
 // "nvgred configuration" shows a minimal file). Addresses below are unicast unless said otherwise
 // (not multicast, 0.0.0.0, ::, 255.255.255.255):
 //   [daemon]   workers (integer 1..256; absent = the number of online CPUs),
-//              log_level ("error" | "warning" | "info" | "debug"; default "info")
+//              log_level ("error" | "warning" | "info" | "debug"; default "info"),
+//              user (a user name or a numeric uid: run as that user once the devices and
+//              sockets are open; default: stay root, with only the capabilities still needed),
+//              drop_log_interval (integer seconds 1..86400; default 60: at most one log line per
+//              drop reason per interval)
 //   [underlay] address (one string or a list, at most one IPv4 and one IPv6; required),
 //              mtu (integer; default 1500; 576..65535, and >= 1280 when an IPv6 address is set),
 //              interface (string, an interface name: 1..15 bytes, no '/', ':' or whitespace;
@@ -18,7 +22,10 @@
 //              flow_id (integer 0..255, or the string "auto"; default 0),
 //              ttl (integer 1..255; default 64: outer IPv4 TTL / IPv6 Hop Limit)
 //   [control]  socket (string, an absolute path of at most 107 bytes; default
-//              "/run/nvgred/nvgred.sock")
+//              "/run/nvgred/nvgred.sock"), group (a group name or a numeric gid: the socket's
+//              group; default: the daemon's)
+//   [metrics]  listen ("ADDRESS:PORT", an IPv4 address or a bracketed IPv6 one and a port
+//              1..65535, e.g. "127.0.0.1:9469" or "[::1]:9469"; absent: no metrics endpoint)
 //   [[subnet]] vsid (4096..16777214, RFC 7637 §3.2; unique), flood ("unicast" default |
 //              "multicast"), multicast (an IPv4/IPv6 multicast group of an underlay family;
 //              setting it implies flood = "multicast"; flood = "multicast" requires it)
@@ -65,6 +72,8 @@ enum class ConfigLogLevel : std::uint8_t { kError, kWarning, kInfo, kDebug };
 struct DaemonSection {
   std::uint32_t workers = 0;  // 0 = the number of online CPUs
   ConfigLogLevel log_level = ConfigLogLevel::kInfo;
+  std::string user;           // empty: stay root (with only the capabilities still needed)
+  std::uint32_t drop_log_interval = 60;  // seconds between two log lines of one drop reason
 };
 
 struct UnderlaySection {
@@ -80,6 +89,17 @@ struct UnderlaySection {
 
 struct ControlSection {
   std::string socket = "/run/nvgred/nvgred.sock";
+  std::string group;          // empty: the daemon's group
+};
+
+struct MetricsSection {
+  // The HTTP endpoint serving /metrics; absent: none.
+  struct Listen {
+    virt::IpAddress address;
+    std::uint16_t port = 0;
+    friend bool operator==(const Listen&, const Listen&) = default;
+  };
+  std::optional<Listen> listen;
 };
 
 struct SubnetEntry {
@@ -112,6 +132,7 @@ struct Config {
   DaemonSection daemon;
   UnderlaySection underlay;
   ControlSection control;
+  MetricsSection metrics;
   std::vector<SubnetEntry> subnets;
   std::vector<PortEntry> ports;
   std::vector<LookupEntry> lookups;

@@ -242,6 +242,10 @@ TEST(ConfigParse, DefaultsAndBoundaryValues) {
   EXPECT_EQ(min.underlay.mtu, 1500u);
   EXPECT_EQ(min.underlay.ttl, 64);
   EXPECT_EQ(min.control.socket, "/run/nvgred/nvgred.sock");
+  EXPECT_EQ(min.control.group, "");
+  EXPECT_EQ(min.daemon.user, "");
+  EXPECT_EQ(min.daemon.drop_log_interval, 60u);
+  EXPECT_FALSE(min.metrics.listen);
   EXPECT_TRUE(min.subnets.empty() && min.ports.empty() && min.lookups.empty());
 
   const Config lo =
@@ -266,6 +270,64 @@ TEST(ConfigParse, DefaultsAndBoundaryValues) {
   const std::string path107 = "/" + std::string(106, 's');
   EXPECT_EQ(Accepts(Lines({kUnderlay, kAddress, "[control]", "socket = \"" + path107 + "\""})).control.socket,
             path107);
+}
+
+// The operational keys: the user nvgred runs as, the control socket's group, the metrics
+// endpoint and the drop log's rate.
+TEST(ConfigParse, OperationKeysGiveExactValues) {
+  const Config c = Accepts(Lines({"[daemon]", "user = \"nvgred\"", "drop_log_interval = 1", kUnderlay,
+                                  kAddress, "[control]", "group = \"_net-ops.1$\"", "[metrics]",
+                                  "listen = \"127.0.0.1:9469\""}));
+  EXPECT_EQ(c.daemon.user, "nvgred");
+  EXPECT_EQ(c.daemon.drop_log_interval, 1u);
+  EXPECT_EQ(c.control.group, "_net-ops.1$");
+  ASSERT_TRUE(c.metrics.listen);
+  EXPECT_EQ(c.metrics.listen->address, V4(127, 0, 0, 1));
+  EXPECT_EQ(c.metrics.listen->port, 9469);
+
+  const Config n = Accepts(Lines({"[daemon]", "user = \"65534\"", "drop_log_interval = 86400", kUnderlay,
+                                  kAddress, "[control]", "group = \"4294967294\"", "[metrics]",
+                                  "listen = \"[::1]:65535\""}));
+  EXPECT_EQ(n.daemon.user, "65534");
+  EXPECT_EQ(n.daemon.drop_log_interval, 86400u);
+  EXPECT_EQ(n.control.group, "4294967294");
+  ASSERT_TRUE(n.metrics.listen);
+  EXPECT_EQ(n.metrics.listen->address, IpAddress(wire::Ipv6Address{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}));
+  EXPECT_EQ(n.metrics.listen->port, 65535);
+  // Any address of this host, and a 32-byte name.
+  EXPECT_EQ(Accepts(Lines({kUnderlay, kAddress, "[metrics]", "listen = \"0.0.0.0:1\""})).metrics.listen->port, 1);
+  const std::string name32(32, 'u');
+  EXPECT_EQ(Accepts(Lines({"[daemon]", "user = \"" + name32 + "\"", kUnderlay, kAddress})).daemon.user, name32);
+}
+
+TEST(ConfigReject, OperationKeys) {
+  for (const std::string& u : {std::string(""), std::string("9lives"), std::string("a b"), std::string("a/b"),
+                               std::string(33, 'u'), std::string("4294967295"), std::string("-root")}) {
+    EXPECT_TRUE(Rejects(Lines({"[daemon]", "user = \"" + u + "\"", kUnderlay, kAddress}),
+                        {2, 8, "daemon.user", "expected a user name (1..32 bytes"}))
+        << u;
+  }
+  EXPECT_TRUE(Rejects(Lines({"[daemon]", "user = 0", kUnderlay, kAddress}),
+                      {2, 8, "daemon.user", "or a numeric uid, got 0"}));
+  EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, "[control]", "group = \"wheel:x\""}),
+                      {4, 9, "control.group", "expected a group name (1..32 bytes"}));
+  for (const int i : {0, 86401}) {
+    EXPECT_TRUE(Rejects(Lines({"[daemon]", "drop_log_interval = " + std::to_string(i), kUnderlay, kAddress}),
+                        {2, 21, "daemon.drop_log_interval",
+                         "expected an integer 1..86400 (seconds), got " + std::to_string(i)}));
+  }
+  for (const std::string& l :
+       {std::string("127.0.0.1"), std::string("127.0.0.1:0"), std::string("127.0.0.1:65536"),
+        std::string("::1:9469"), std::string("[127.0.0.1]:9469"), std::string("localhost:9469"),
+        std::string("[::1]:"), std::string("224.0.0.1:9469"), std::string("127.0.0.1:94x9"),
+        std::string("127.0.0.1:009469")}) {
+    EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, "[metrics]", "listen = \"" + l + "\""}),
+                        {4, 10, "metrics.listen",
+                         "expected \"ADDRESS:PORT\" with a unicast IPv4 address or a bracketed IPv6 one"}))
+        << l;
+  }
+  EXPECT_TRUE(Rejects(Lines({"metrics = 1", kUnderlay, kAddress}),
+                      {1, 11, "metrics", "expected a table ([metrics]), got 1"}));
 }
 
 TEST(ConfigParse, LogLevels) {
@@ -469,7 +531,7 @@ TEST(ConfigReject, UnknownTopLevelTableOrKey) {
   EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, "[undelray]", "mtu = 1500"}),
                       {3, 2, "undelray",
                        "unknown table; expected one of the top-level tables [daemon], [underlay], [control], "
-                       "[[subnet]], [[port]], [[lookup]]"}));
+                       "[metrics], [[subnet]], [[port]], [[lookup]]"}));
   EXPECT_TRUE(
       Rejects(Lines({"mtu = 1500", kUnderlay, kAddress}), {1, 1, "mtu", "unknown key; expected one of"}));
   EXPECT_TRUE(
@@ -479,7 +541,8 @@ TEST(ConfigReject, UnknownTopLevelTableOrKey) {
 TEST(ConfigReject, UnknownKeyInEachTableSaysWhichAreAllowed) {
   EXPECT_TRUE(Rejects(
       Lines({"[daemon]", "threads = 4", kUnderlay, kAddress}),
-      {2, 1, "daemon.threads", "unknown key; expected one of the keys of [daemon]: workers, log_level"}));
+      {2, 1, "daemon.threads",
+       "unknown key; expected one of the keys of [daemon]: workers, log_level, user, drop_log_interval"}));
   EXPECT_TRUE(Rejects(
       Lines({kUnderlay, kAddress, "mut = 1500"}),
       {3, 1, "underlay.mut",
@@ -487,7 +550,9 @@ TEST(ConfigReject, UnknownKeyInEachTableSaysWhichAreAllowed) {
   EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, "\"bad key\" = 1"}),
                       {3, 1, "underlay.\"bad key\"", "unknown key"}));
   EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, "[control]", "path = \"/run/x\""}),
-                      {4, 1, "control.path", "unknown key; expected one of the keys of [control]: socket"}));
+                      {4, 1, "control.path", "unknown key; expected one of the keys of [control]: socket, group"}));
+  EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, "[metrics]", "port = 9469"}),
+                      {4, 1, "metrics.port", "unknown key; expected one of the keys of [metrics]: listen"}));
   EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, kSubnet, kVsid5001, "name = \"blue\""}),
                       {5, 1, "subnet[0].name", "[[subnet]]: vsid, flood, multicast"}));
   EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, kSubnet, kVsid5001, "[[port]]", "tap = \"t\"",
