@@ -544,8 +544,14 @@ void Adapter::SetDrainHook(DrainHook hook) {
   drain_ = std::move(hook);
 }
 
+void Adapter::SetPublishHook(PublishHook hook) {
+  std::lock_guard lock(mu_);
+  publish_ = std::move(hook);
+}
+
 void Adapter::Publish(std::shared_ptr<const AdapterConfig> next) {
   config_.store(std::move(next));
+  if (publish_) publish_();
 }
 
 NdisStatus Adapter::SetOffloadParametersOid(std::span<const std::uint8_t> information_buffer) {

@@ -254,6 +254,42 @@ TEST(Adapter, OffWaitsForPacketsInFlight) {
   packet.join();
 }
 
+// A consumer that keeps one snapshot for many packets (nvgred's published datapath state) lets
+// go of it in the publish hook; SET_OFF then completes instead of waiting forever, and the hook
+// runs after the new configuration is visible and before the drain and the indication.
+TEST(Adapter, PublishHookReleasesAKeptSnapshot) {
+  Adapter a;
+  ASSERT_EQ(a.SetOffloadParameters(EncapOn()), NdisStatus::kSuccess);
+  std::shared_ptr<const AdapterConfig> kept = a.Snapshot();  // what the workers read
+  ASSERT_TRUE(kept->encapsulated_offload_active());
+  std::vector<std::string> order;
+  a.SetPublishHook([&] {
+    kept = a.Snapshot();  // the consumer's new state holds the new configuration
+    order.push_back(kept->encapsulated_offload_active() ? "publish-on" : "publish-off");
+  });
+  a.SetDrainHook([&] { order.push_back("drain"); });
+  a.SetStatusCallback([&](const StatusIndication&) { order.push_back("indicate"); });
+  ASSERT_EQ(a.SetOffloadParameters(EncapOff()), NdisStatus::kSuccess);
+  EXPECT_EQ(order, (std::vector<std::string>{"publish-off", "drain", "indicate"}));
+  EXPECT_FALSE(kept->encapsulated_offload_active());
+  // Every published change runs it, the OIDs that do not wait included.
+  order.clear();
+  OffloadEncapsulation e = OffloadEncapsulation::Ethernet();
+  e.ipv6.enabled = kNdisOffloadSetOff;
+  ASSERT_EQ(a.SetOffloadEncapsulation(e), NdisStatus::kSuccess);
+  EXPECT_EQ(order, (std::vector<std::string>{"publish-off"}));
+  EXPECT_FALSE(kept->offload_encapsulation_ipv6);
+  // A refused OID publishes nothing.
+  order.clear();
+  OffloadParameters bad = EncapOn();
+  bad.encapsulated_packet_task_offload = 3;
+  EXPECT_EQ(a.SetOffloadParameters(bad), NdisStatus::kInvalidData);
+  EXPECT_TRUE(order.empty());
+  a.SetPublishHook(nullptr);
+  ASSERT_EQ(a.SetOffloadParameters(EncapOn()), NdisStatus::kSuccess);
+  EXPECT_EQ(order, (std::vector<std::string>{"indicate"}));
+}
+
 TEST(Adapter, InvalidDataChangesNothing) {
   Adapter a;
   int indications = 0;

@@ -41,9 +41,12 @@
 // change is atomic with respect to any one packet: a packet sees the old or the new config,
 // never a mix. Allocation happens on configuration changes only, never per packet. Control
 // operations (Set*, Clear*, callbacks registration) are serialized by a mutex; the status
-// callback and the drain hook run with it held and must not call the adapter's Set*/Clear*
-// (they may call Snapshot(), CurrentConfig(), HardwareCapabilities()). A thread must not hold
-// a Snapshot() while it turns NVGRE task offload off (the wait would never end).
+// callback, the drain hook and the publish hook run with it held and must not call the adapter's
+// Set*/Clear* (they may call Snapshot(), CurrentConfig(), HardwareCapabilities()). A thread must
+// not hold a Snapshot() while it turns NVGRE task offload off (the wait would never end), unless
+// the publish hook lets go of it: a consumer that keeps one snapshot for many packets (nvgred
+// publishes it to its workers inside an immutable datapath state) replaces it there with the new
+// configuration, and the wait then ends once no packet still runs with the old one.
 //
 // The NDIS structures are modelled as plain values with byte-exact ToBytes/FromBytes at every
 // revision whose size the spec gives (§7.3, §8.3): NDIS_OFFLOAD revisions 1-6 (112, 144, 156,
@@ -312,6 +315,7 @@ struct StatusIndication {
 };
 using StatusCallback = std::function<void(const StatusIndication&)>;
 using DrainHook = std::function<void()>;
+using PublishHook = std::function<void()>;
 
 class Adapter {
  public:
@@ -332,6 +336,9 @@ class Adapter {
 
   void SetStatusCallback(StatusCallback cb);
   void SetDrainHook(DrainHook hook);
+  // Runs right after every new configuration is published (Snapshot() returns it), before a
+  // SET_OFF of NVGRE task offload waits for the old one to be released (see Concurrency).
+  void SetPublishHook(PublishHook hook);
 
   // OID_TCP_OFFLOAD_PARAMETERS (see the state rules above).
   NdisStatus SetOffloadParameters(const OffloadParameters& p);
@@ -357,6 +364,7 @@ class Adapter {
   Keywords keywords_;           // guarded by mu_
   StatusCallback status_;       // guarded by mu_
   DrainHook drain_;             // guarded by mu_
+  PublishHook publish_;         // guarded by mu_
   // The published configuration. A pointer copy/swap under its own mutex rather than
   // std::atomic<std::shared_ptr>: libstdc++ 12's atomic<shared_ptr>::load unlocks with
   // memory_order_relaxed, so its read of the pointer is not ordered before a later store's
