@@ -24,44 +24,6 @@ std::string Hex32(std::uint32_t v) {
   return buf;
 }
 
-json V4Json(const offload::ChecksumOffloadIpv4& c) {
-  return {{"Encapsulation", c.encapsulation}, {"IpOptionsSupported", c.ip_options_supported ? 1 : 0},
-          {"TcpOptionsSupported", c.tcp_options_supported ? 1 : 0}, {"TcpChecksum", c.tcp_checksum ? 1 : 0},
-          {"UdpChecksum", c.udp_checksum ? 1 : 0}, {"IpChecksum", c.ip_checksum ? 1 : 0}};
-}
-json V6Json(const offload::ChecksumOffloadIpv6& c) {
-  return {{"Encapsulation", c.encapsulation},
-          {"IpExtensionHeadersSupported", c.ip_extension_headers_supported ? 1 : 0},
-          {"TcpOptionsSupported", c.tcp_options_supported ? 1 : 0}, {"TcpChecksum", c.tcp_checksum ? 1 : 0},
-          {"UdpChecksum", c.udp_checksum ? 1 : 0}};
-}
-json LsoJson(const offload::LsoV2Offload& l, bool ipv6) {
-  json j{{"Encapsulation", l.encapsulation}, {"MaxOffLoadSize", l.max_offload_size},
-         {"MinSegmentCount", l.min_segment_count}};
-  if (ipv6) {
-    j["IpExtensionHeadersSupported"] = l.ip_extension_headers_supported ? 1 : 0;
-    j["TcpOptionsSupported"] = l.tcp_options_supported ? 1 : 0;
-  }
-  return j;
-}
-json UsoJson(const offload::UsoOffload& u, bool ipv6) {
-  json j{{"Encapsulation", u.encapsulation}, {"MaxOffLoadSize", u.max_offload_size},
-         {"MinSegmentCount", u.min_segment_count},
-         {"SubMssFinalSegmentSupported", u.sub_mss_final_segment_supported ? 1 : 0}};
-  if (ipv6) j["IpExtensionHeadersSupported"] = u.ip_extension_headers_supported ? 1 : 0;
-  return j;
-}
-
-std::optional<std::uint8_t> Number(const std::string& text) {
-  if (text.empty() || text.size() > 3) return std::nullopt;
-  unsigned v = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9') return std::nullopt;
-    v = v * 10 + static_cast<unsigned>(c - '0');
-  }
-  if (v > 255) return std::nullopt;
-  return static_cast<std::uint8_t>(v);
-}
 
 int Show(const AdapterShowOptions& o, std::ostream& out, std::ostream& err) {
   json diagnostics = json::array();
@@ -215,7 +177,7 @@ void AddAdapter(CLI::App& app, Runner& run) {
         member = *v;
       };
       apply(set->encap, ParseSetOnOff, p.encapsulated_packet_task_offload, "--encap-offload");
-      apply(set->types, Number, p.encapsulation_types, "--encapsulation-types");
+      apply(set->types, ParseOffloadByte, p.encapsulation_types, "--encapsulation-types");
       if (set->types.empty() && p.encapsulated_packet_task_offload == offload::kNdisOffloadSetOn) {
         p.encapsulation_types = offload::kNdisEncapsulationTypeGreMac;
       }
@@ -263,64 +225,6 @@ std::optional<offload::Keywords> LoadKeywordsFile(const std::string& path, bool 
     if (diagnostics != nullptr) diagnostics->push_back({{"line", d.line}, {"message", d.ToString()}});
   }
   return kw;
-}
-
-json NdisOffloadJson(const NdisOffload& o) {
-  json j;
-  j["Checksum"] = {{"IPv4Transmit", V4Json(o.ipv4_transmit)}, {"IPv4Receive", V4Json(o.ipv4_receive)},
-                   {"IPv6Transmit", V6Json(o.ipv6_transmit)}, {"IPv6Receive", V6Json(o.ipv6_receive)}};
-  j["LsoV1"] = {{"IPv4",
-                 {{"Encapsulation", o.lso_v1.encapsulation}, {"MaxOffLoadSize", o.lso_v1.max_offload_size},
-                  {"MinSegmentCount", o.lso_v1.min_segment_count}, {"TcpOptions", o.lso_v1.tcp_options ? 1 : 0},
-                  {"IpOptions", o.lso_v1.ip_options ? 1 : 0}}}};
-  j["LsoV2"] = {{"IPv4", LsoJson(o.lso_v2_ipv4, false)}, {"IPv6", LsoJson(o.lso_v2_ipv6, true)}};
-  j["Flags"] = o.flags;
-  j["Rsc"] = {{"IPv4", {{"Enabled", o.rsc_ipv4}}}, {"IPv6", {{"Enabled", o.rsc_ipv6}}}};
-  const auto& g = o.encapsulated_packet_task_offload_gre;
-  j["EncapsulatedPacketTaskOffloadGre"] = {
-      {"raw", Hex32(g.raw())},
-      {"TransmitChecksumOffloadSupported", offload::EncapMaskToString(g.transmit_checksum_offload_supported())},
-      {"ReceiveChecksumOffloadSupported", offload::EncapMaskToString(g.receive_checksum_offload_supported())},
-      {"LsoV2Supported", offload::EncapMaskToString(g.lso_v2_supported())},
-      {"RssSupported", offload::EncapMaskToString(g.rss_supported())},
-      {"VmqSupported", offload::EncapMaskToString(g.vmq_supported())},
-      {"UsoSupported", offload::EncapMaskToString(g.uso_supported())},
-      {"MaxHeaderSizeSupported", g.max_header_size_supported()}};
-  j["EncapsulationTypes"] = o.encapsulation_types;
-  j["UdpSegmentation"] = {{"IPv4", UsoJson(o.uso_ipv4, false)}, {"IPv6", UsoJson(o.uso_ipv6, true)}};
-  return j;
-}
-
-json KeywordsJson(const offload::Keywords& kw) {
-  json j = json::object();
-  for (std::size_t i = 0; i < offload::kKeywordCount; ++i) {
-    const auto k = static_cast<offload::Keyword>(i);
-    j[std::string(offload::SpecOf(k).name)] = kw.Get(k);
-  }
-  return j;
-}
-
-std::optional<std::uint8_t> ParseSetOnOff(const std::string& text) {
-  if (text == "on") return offload::kNdisOffloadSetOn;
-  if (text == "off") return offload::kNdisOffloadSetOff;
-  if (text == "no-change") return offload::kNdisOffloadSetNoChange;
-  return Number(text);
-}
-
-std::optional<std::uint8_t> ParseChecksumSetting(const std::string& text) {
-  if (text == "off") return offload::kOffloadParametersTxRxDisabled;
-  if (text == "tx") return offload::kOffloadParametersTxEnabledRxDisabled;
-  if (text == "rx") return offload::kOffloadParametersRxEnabledTxDisabled;
-  if (text == "rxtx" || text == "on") return offload::kOffloadParametersTxRxEnabled;
-  if (text == "no-change") return offload::kOffloadParametersNoChange;
-  return Number(text);
-}
-
-std::optional<std::uint8_t> ParseEnableSetting(const std::string& text) {
-  if (text == "off") return offload::kOffloadParametersDisabled;
-  if (text == "on") return offload::kOffloadParametersEnabled;
-  if (text == "no-change") return offload::kOffloadParametersNoChange;
-  return Number(text);
 }
 
 int RunAdapterShow(const AdapterShowOptions& options, std::ostream& out, std::ostream& err) {

@@ -21,6 +21,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/offload_json.h"  // NdisOffloadJson, KeywordsJson, Parse*Setting
 #include "nvgre/offload/adapter.h"
 #include "nvgre/offload/keywords.h"
 
@@ -32,11 +33,6 @@ namespace nvgre::cli {
 std::optional<offload::Keywords> LoadKeywordsFile(const std::string& path, bool missing_ok,
                                                   const std::string& command, std::ostream& err,
                                                   nlohmann::json* diagnostics = nullptr);
-
-// NDIS_OFFLOAD with NDIS member names as keys.
-nlohmann::json NdisOffloadJson(const offload::NdisOffload& o);
-// {"*RSS": 1, ...}: every keyword with its effective value.
-nlohmann::json KeywordsJson(const offload::Keywords& kw);
 
 struct AdapterShowOptions {
   std::string keywords;  // empty: defaults
@@ -51,13 +47,5 @@ struct AdapterSetOptions {
   offload::OffloadParameters parameters;
 };
 int RunAdapterSet(const AdapterSetOptions& options, std::ostream& out, std::ostream& err);
-
-// Option value parsing shared with `nvgre rx`:
-//   "on" -> NDIS_OFFLOAD_SET_ON, "off" -> _OFF, "no-change" -> 0, or a number 0..255 as given.
-std::optional<std::uint8_t> ParseSetOnOff(const std::string& text);
-//   "off" 1, "tx" 2, "rx" 3, "rxtx"/"on" 4, "no-change" 0, or a number 0..255 (checksum members).
-std::optional<std::uint8_t> ParseChecksumSetting(const std::string& text);
-//   "off" 1 (DISABLED), "on" 2 (ENABLED), "no-change" 0, or a number (LSO/RSC/USO members).
-std::optional<std::uint8_t> ParseEnableSetting(const std::string& text);
 
 }  // namespace nvgre::cli
