@@ -40,11 +40,16 @@ bool WriteAll(int fd, const std::string& s) {
 
 }  // namespace
 
-int ListenControlSocket(const std::string& path, std::string* error) {
+int ListenControlSocket(const std::string& path, int group, int dir_owner, std::string* error) {
   sockaddr_un a{};
   if (!FillAddress(path, a, error)) return -1;
   std::error_code ec;
-  std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
+  const std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  if (std::filesystem::create_directories(dir, ec) && dir_owner >= 0 &&
+      ::chown(dir.c_str(), static_cast<uid_t>(dir_owner), static_cast<gid_t>(-1)) < 0) {
+    if (error) *error = "control socket directory " + dir.string() + ": chown: " + std::strerror(errno);
+    return -1;
+  }
   // A socket file nobody listens on is left over from a process that died: replace it.
   if (std::filesystem::exists(path, ec)) {
     const int probe = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -67,6 +72,15 @@ int ListenControlSocket(const std::string& path, std::string* error) {
   if (bound < 0 || ::listen(fd, 16) < 0) {
     if (error) *error = "control socket " + path + ": " + std::strerror(errno);
     ::close(fd);
+    return -1;
+  }
+  if (group >= 0 && ::chown(path.c_str(), static_cast<uid_t>(-1), static_cast<gid_t>(group)) < 0) {
+    if (error) {
+      *error = "control socket " + path + ": cannot give it group " + std::to_string(group) + ": " +
+               std::strerror(errno) + (errno == EPERM ? " (it takes CAP_CHOWN)" : "");
+    }
+    ::close(fd);
+    ::unlink(path.c_str());
     return -1;
   }
   ::chmod(path.c_str(), 0660);
@@ -106,8 +120,8 @@ void ServeControlClient(int client, const std::function<nlohmann::json(const nlo
   ::close(client);
 }
 
-int RunCtl(const std::string& socket_path, const std::string& command, bool json,
-           std::ostream& out, std::ostream& err) {
+int RunCtl(const std::string& socket_path, const std::string& command, const std::vector<std::string>& args,
+           bool json, std::ostream& out, std::ostream& err) {
   sockaddr_un a{};
   std::string error;
   if (!FillAddress(socket_path, a, &error)) {
@@ -116,14 +130,17 @@ int RunCtl(const std::string& socket_path, const std::string& command, bool json
   }
   const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) < 0) {
-    err << "nvgred ctl: cannot connect to " << socket_path << ": " << std::strerror(errno)
-        << " (is nvgred running? --socket PATH names another socket)\n";
+    const int e = errno;
+    err << "nvgred ctl: cannot connect to " << socket_path << ": " << std::strerror(e)
+        << (e == EACCES ? " (root and the members of the socket's group may use it)"
+                        : " (is nvgred running? --socket PATH names another socket)")
+        << "\n";
     if (fd >= 0) ::close(fd);
     return 1;
   }
   timeval timeout{10, 0};
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-  const nlohmann::json request = {{"command", command}};
+  const nlohmann::json request = {{"command", command}, {"args", args}};
   if (!WriteAll(fd, request.dump() + "\n")) {
     err << "nvgred ctl: sending the request failed: " << std::strerror(errno) << "\n";
     ::close(fd);
@@ -151,10 +168,10 @@ int RunCtl(const std::string& socket_path, const std::string& command, bool json
   const nlohmann::json& result = parsed["result"];
   if (json) {
     out << result.dump(2) << "\n";
-  } else if (command == "stats") {
-    out << FormatStatsText(result);
+  } else if (const auto t = parsed.find("text"); t != parsed.end() && t->is_string()) {
+    out << t->get<std::string>();
   } else {
-    out << result.dump(2) << "\n";
+    out << FormatResultText(command, result);
   }
   return 0;
 }
@@ -166,6 +183,73 @@ const nlohmann::json& Member(const nlohmann::json& j, const char* key) {
   return it == j.end() ? kNull : *it;
 }
 }  // namespace
+
+namespace {
+
+std::string Join(const nlohmann::json& list, const char* separator = ",") {
+  std::string out;
+  for (const auto& v : list) {
+    if (!out.empty()) out += separator;
+    out += (v.is_string() ? v.get<std::string>() : v.dump());
+  }
+  return out.empty() ? "-" : out;
+}
+
+std::string FormatPortsText(const nlohmann::json& ports) {
+  std::ostringstream o;
+  o << std::left << std::setw(6) << "slot" << std::setw(16) << "tap" << std::setw(10) << "vsid"
+    << std::setw(19) << "mac" << std::setw(7) << "mtu" << std::setw(16) << "netns" << std::setw(8)
+    << "queues" << std::setw(25) << "offloads" << std::setw(5) << "vmq" << "ip\n";
+  for (const auto& p : ports) {
+    const auto& vmq = Member(p, "vmq_filter");
+    o << std::setw(6) << p.value("slot", 0) << std::setw(16) << p.value("tap", std::string())
+      << std::setw(10) << p.value("vsid", 0) << std::setw(19) << p.value("mac", std::string())
+      << std::setw(7) << p.value("mtu", 0) << std::setw(16)
+      << (p.value("netns", std::string()).empty() ? "-" : p.value("netns", std::string()))
+      << std::setw(8) << p.value("queues", 0) << std::setw(25) << Join(Member(p, "offloads"))
+      << std::setw(5) << (vmq.is_number() ? vmq.dump() : "-") << Join(Member(p, "ip")) << "\n";
+  }
+  if (ports.empty()) o << "(no ports)\n";
+  return o.str();
+}
+
+std::string FormatLookupText(const nlohmann::json& records) {
+  std::ostringstream o;
+  o << std::left << std::setw(10) << "vsid" << std::setw(19) << "mac" << std::setw(26) << "provider"
+    << std::setw(8) << "source" << "ip\n";
+  for (const auto& r : records) {
+    o << std::setw(10) << r.value("vsid", 0) << std::setw(19) << r.value("mac", std::string())
+      << std::setw(26) << r.value("provider", std::string()) << std::setw(8)
+      << r.value("source", std::string()) << Join(Member(r, "ip")) << "\n";
+  }
+  if (records.empty()) o << "(no lookup records)\n";
+  return o.str();
+}
+
+std::string FormatSubnetsText(const nlohmann::json& subnets) {
+  std::ostringstream o;
+  o << std::left << std::setw(10) << "vsid" << std::setw(11) << "flood" << std::setw(26) << "group"
+    << std::setw(30) << "ports" << "providers (flood copies)\n";
+  for (const auto& s : subnets) {
+    const auto& group = Member(s, "multicast_group");
+    o << std::setw(10) << s.value("vsid", 0) << std::setw(11) << s.value("flood", std::string())
+      << std::setw(26) << (group.is_string() ? group.get<std::string>() : "-") << std::setw(30)
+      << Join(Member(s, "ports")) << Join(Member(s, "flood_providers")) << "\n";
+  }
+  if (subnets.empty()) o << "(no subnets)\n";
+  return o.str();
+}
+
+}  // namespace
+
+std::string FormatResultText(const std::string& command, const nlohmann::json& result) {
+  if (command == "stats") return FormatStatsText(result);
+  if (command == "ports") return FormatPortsText(Member(result, "ports"));
+  if (command == "lookup") return FormatLookupText(Member(result, "records"));
+  if (command == "subnets") return FormatSubnetsText(Member(result, "subnets"));
+  if (command == "version") return "nvgred " + result.value("version", std::string("?")) + "\n";
+  return result.dump(2) + "\n";
+}
 
 std::string FormatStatsText(const nlohmann::json& s) {
   std::ostringstream o;

@@ -134,6 +134,7 @@ struct WorkerCounters {
 #undef NVGRE_X
   std::array<Counter, kDropCount> drops;
   std::vector<PortCounters> ports;  // by port slot; sized once (kMaxPorts)
+  Counter heartbeat;  // bumped on every wake-up (at least every 200 ms): liveness for the watchdog
 
   explicit WorkerCounters(std::size_t max_ports) : ports(max_ports) {}
   void Drop(std::size_t index, std::uint64_t n = 1) { drops[index].Add(n); }

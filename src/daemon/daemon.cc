@@ -11,8 +11,11 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
+#include "cli/offload_json.h"
 #include "daemon/control.h"
 #include "daemon/log.h"
+#include "daemon/offload_control.h"
+#include "daemon/reload.h"
 #include "nvgre/io/neighbor_resolver.h"
 #include "nvgre/io/netlink.h"
 #include "nvgre/io/packet_socket.h"
@@ -32,6 +35,57 @@ virt::VnetTxLimits LimitsFor(unsigned offloads) {
   return l;
 }
 
+// One line for the log: what CURRENT_CONFIG says is on.
+std::string OffloadSummary(const offload::NdisOffload& o) {
+  auto v4 = [](const offload::ChecksumOffloadIpv4& c) {
+    std::string s = std::string(c.ip_checksum ? "ip," : "") + (c.tcp_checksum ? "tcp," : "") +
+                    (c.udp_checksum ? "udp," : "");
+    return s.empty() ? std::string("off") : s.substr(0, s.size() - 1);
+  };
+  auto v6 = [](const offload::ChecksumOffloadIpv6& c) {
+    std::string s = std::string(c.tcp_checksum ? "tcp," : "") + (c.udp_checksum ? "udp," : "");
+    return s.empty() ? std::string("off") : s.substr(0, s.size() - 1);
+  };
+  auto on = [](bool b) { return b ? "on" : "off"; };
+  return std::string("NVGRE task offload ") +
+         ((o.encapsulation_types & offload::kNdisEncapsulationTypeGreMac) != 0 ? "on (GRE_MAC)" : "off") +
+         "; Tx checksum IPv4 " + v4(o.ipv4_transmit) + ", IPv6 " + v6(o.ipv6_transmit) +
+         "; Rx checksum IPv4 " + v4(o.ipv4_receive) + ", IPv6 " + v6(o.ipv6_receive) + "; LSOv2 IPv4 " +
+         on(o.lso_v2_ipv4.encapsulation != 0) + ", IPv6 " + on(o.lso_v2_ipv6.encapsulation != 0) +
+         "; USO IPv4 " + on(o.uso_ipv4.encapsulation != 0) + ", IPv6 " + on(o.uso_ipv6.encapsulation != 0) +
+         "; RSC IPv4 " + on(o.rsc_ipv4) + ", IPv6 " + on(o.rsc_ipv6);
+}
+
+std::string Indented(const std::string& text) {
+  std::string out;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    const std::size_t end = text.find('\n', start);
+    out += "  " + text.substr(start, end == std::string::npos ? std::string::npos : end - start) + "\n";
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  return out;
+}
+
+std::string Hex32(std::uint32_t v) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "0x%08x", v);
+  return buf;
+}
+
+LogLevel ToLogLevel(ConfigLogLevel l) {
+  switch (l) {
+    case ConfigLogLevel::kError: return LogLevel::kError;
+    case ConfigLogLevel::kWarning: return LogLevel::kWarning;
+    case ConfigLogLevel::kInfo: return LogLevel::kInfo;
+    case ConfigLogLevel::kDebug: return LogLevel::kDebug;
+  }
+  return LogLevel::kInfo;
+}
+
+nlohmann::json Error(const std::string& message) { return {{"ok", false}, {"error", message}}; }
+
 }  // namespace
 
 std::variant<std::unique_ptr<Daemon>, std::string> Daemon::Create(const Config& config) {
@@ -50,6 +104,11 @@ std::string Daemon::Setup(const Config& config) {
   offload::AdapterCapabilities caps = offload::AdapterCapabilities::Default();
   caps.vmq_queues = static_cast<std::uint16_t>(offload::VmqTable::kMaxFilters);
   adapter_ = std::make_unique<offload::Adapter>(caps);
+  // Spec §8.3: every successful OID_TCP_OFFLOAD_PARAMETERS ends with a CURRENT_CONFIG indication.
+  adapter_->SetStatusCallback([](const offload::StatusIndication& s) {
+    NVGRED_LOG_INFO("%s (0x%08x): %s", std::string(offload::ToString(s.code)).c_str(),
+                    static_cast<unsigned>(s.code), OffloadSummary(s.offload).c_str());
+  });
   using offload::NdisStatus;
   if (const NdisStatus st = adapter_->SetOffloadEncapsulation(offload::OffloadEncapsulation::Ethernet());
       st != NdisStatus::kSuccess) {
@@ -69,18 +128,6 @@ std::string Daemon::Setup(const Config& config) {
                      static_cast<std::uint16_t>(std::min<std::size_t>(workers_, caps.rss_queues)));
   if (const NdisStatus st = adapter_->SetRssParameters(rss); st != NdisStatus::kSuccess) {
     return std::string("OID_GEN_RECEIVE_SCALE_PARAMETERS: ") + std::string(offload::ToString(st));
-  }
-  // VMQ: port slot i's MAC on queue i + 1, matched against the inner header (GRE flag, §5.2).
-  for (std::size_t i = 0; i < config.ports.size() && i + 1 < caps.vmq_queues; ++i) {
-    offload::ReceiveFilter f;
-    f.filter_id = static_cast<std::uint32_t>(i + 1);
-    f.queue_id = static_cast<std::uint16_t>(i + 1);
-    f.flags = offload::kReceiveFilterPacketEncapsulationGre;
-    (void)f.AddField(offload::ReceiveFilterField::MacEquals(config.ports[i].mac));
-    if (const NdisStatus st = adapter_->SetReceiveFilter(f); st != NdisStatus::kSuccess) {
-      NVGRED_LOG_WARN("port %s: VMQ filter refused (%s); the policy lookup steers it",
-                      config.ports[i].tap.c_str(), std::string(offload::ToString(st)).c_str());
-    }
   }
 
   // Underlay.
@@ -111,11 +158,27 @@ std::string Daemon::Setup(const Config& config) {
   shared_->state.Publish(BuildState(nullptr));
   if (packet_ifindex_ != 0) RefreshNextHops(std::chrono::milliseconds(300));
 
-  // Control socket.
+  // Control socket, then privileges: from here on CAP_NET_ADMIN only (privileges.h), dropped
+  // while this is the only thread.
+  std::optional<Account> account;
+  if (!config.daemon.user.empty()) {
+    auto r = ResolveUser(config.daemon.user);
+    if (auto* e = std::get_if<std::string>(&r)) return *e;
+    account = std::get<Account>(r);
+  }
+  int group = -1;
+  if (!config.control.group.empty()) {
+    auto r = ResolveGroup(config.control.group);
+    if (auto* e = std::get_if<std::string>(&r)) return *e;
+    group = static_cast<int>(std::get<gid_t>(r));
+  }
   std::string error;
-  control_fd_ = ListenControlSocket(config.control.socket, &error);
+  control_fd_ = ListenControlSocket(config.control.socket, group,
+                                    account ? static_cast<int>(account->uid) : -1, &error);
   if (control_fd_ < 0) return error;
   control_path_ = config.control.socket;
+  if (std::string e = DropPrivileges(account ? &*account : nullptr); !e.empty()) return e;
+  NVGRED_LOG_INFO("privileges: %s", DescribePrivileges().c_str());
 
   // Workers. Signals are handled by the main thread only (signalfd in Run).
   sigset_t mask;
@@ -136,9 +199,8 @@ std::string Daemon::Setup(const Config& config) {
   for (std::size_t w = 0; w < workers_; ++w) {
     threads_.emplace_back([this, w](std::stop_token stop) { worker_objects_[w]->Run(stop); });
   }
-  NVGRED_LOG_INFO("up: %zu worker(s), %zu port(s), %zu subnet(s), %zu lookup record(s), underlay mtu %u",
-                  workers_, config.ports.size(), config.subnets.size(), config.lookups.size(),
-                  config.underlay.mtu);
+  drop_log_ = std::make_unique<DropLog>(kDropCount, std::chrono::seconds(config.daemon.drop_log_interval));
+  NVGRED_LOG_INFO("up: %s", StatusLine().c_str());
   return "";
 }
 
@@ -284,28 +346,55 @@ bool Daemon::RefreshNextHops(std::chrono::milliseconds wait) {
   return pending;
 }
 
-std::string Daemon::OpenPort(const PortEntry& p) {
+std::string Daemon::OpenPort(const PortEntry& p, std::size_t* slot_out) {
+  // The slot: the first free one (a removed port's slot is reused), so slots stay stable.
+  std::size_t slot = 0;
+  while (slot < ports_.size() && ports_[slot].active) ++slot;
+  if (slot == kMaxPorts) return "port " + p.tap + ": more than " + std::to_string(kMaxPorts) + " ports";
   io::TapOptions o;
   o.name = p.tap;
   o.queues = static_cast<unsigned>(workers_);
   o.mac = p.mac;
   o.mtu = config_.PortMtu(p);
   o.netns = p.netns;
+  o.offloads = TapOffloadsFor(*adapter_->Snapshot());  // what the Tx engine will do for the VM
   auto r = io::Tap::Open(o);
   if (auto* e = std::get_if<io::IoError>(&r)) return "port " + p.tap + ": " + e->message;
-  // The slot: the first free one (a removed port's slot is reused), so slots stay stable.
-  std::size_t slot = 0;
-  while (slot < ports_.size() && ports_[slot].active) ++slot;
-  if (slot == kMaxPorts) return "port " + p.tap + ": more than " + std::to_string(kMaxPorts) + " ports";
   if (slot == ports_.size()) ports_.emplace_back();
   Port& port = ports_[slot];
   port.entry = p;
   port.tap = std::move(std::get<io::Tap>(r));
   port.active = true;
-  NVGRED_LOG_INFO("port %s: vsid %u mac %s mtu %u%s%s, %u queue(s), offloads 0x%x", p.tap.c_str(),
-                  p.vsid, wire::FormatMac(p.mac).c_str(), o.mtu, p.netns.empty() ? "" : " netns ",
-                  p.netns.c_str(), port.tap.queues(), port.tap.offloads());
+  // A reused slot starts from zero (no worker touches an inactive slot's counters).
+  for (const auto& c : shared_->counters) {
+    PortCounters& pc = c->ports[slot];
+    pc.rx_packets.Set(0);
+    pc.rx_bytes.Set(0);
+    pc.tx_packets.Set(0);
+    pc.tx_bytes.Set(0);
+  }
+  SetPortFilter(slot);
+  NVGRED_LOG_INFO("port %s: slot %zu, vsid %u mac %s mtu %u%s%s, %u queue(s), offloads %s", p.tap.c_str(),
+                  slot, p.vsid, wire::FormatMac(p.mac).c_str(), o.mtu, p.netns.empty() ? "" : " netns ",
+                  p.netns.c_str(), port.tap.queues(), TapOffloadNames(port.tap.offloads()).c_str());
+  if (slot_out != nullptr) *slot_out = slot;
   return "";
+}
+
+void Daemon::SetPortFilter(std::size_t slot) {
+  // VMQ: port slot i's MAC on queue i + 1, matched against the inner header (GRE flag, §5.2).
+  if (slot + 1 >= adapter_->capabilities().vmq_queues) return;  // the policy lookup steers it
+  const auto id = static_cast<std::uint32_t>(slot + 1);
+  (void)adapter_->ClearReceiveFilter(id);  // a reused slot's old filter (absent: refused, fine)
+  offload::ReceiveFilter f;
+  f.filter_id = id;
+  f.queue_id = static_cast<std::uint16_t>(slot + 1);
+  f.flags = offload::kReceiveFilterPacketEncapsulationGre;
+  (void)f.AddField(offload::ReceiveFilterField::MacEquals(ports_[slot].entry.mac));
+  if (const offload::NdisStatus st = adapter_->SetReceiveFilter(f); st != offload::NdisStatus::kSuccess) {
+    NVGRED_LOG_WARN("port %s: VMQ filter refused (%s); the policy lookup steers it",
+                    ports_[slot].entry.tap.c_str(), std::string(offload::ToString(st)).c_str());
+  }
 }
 
 std::unique_ptr<DatapathState> Daemon::BuildState(const DatapathState* previous) const {
@@ -402,8 +491,18 @@ int Daemon::Run() {
   std::array<pollfd, 2> fds{{{sfd, POLLIN, 0}, {control_fd_, POLLIN, 0}}};
   auto next_refresh = std::chrono::steady_clock::now();
   bool pending = true;
+  // Every port is up and the workers run: the service manager may order what depends on us.
+  notifier_.Ready(StatusLine());
+  watchdog_heartbeats_.assign(workers_, 0);
+  std::chrono::milliseconds tick(1000);
+  if (const auto w = notifier_.watchdog_interval()) {
+    tick = std::min(tick, std::max(std::chrono::milliseconds(10),
+                                   std::chrono::duration_cast<std::chrono::milliseconds>(*w)));
+    NVGRED_LOG_INFO("watchdog: WATCHDOG=1 every %lld ms while every worker makes progress",
+                    static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(*w).count()));
+  }
   for (;;) {
-    const int n = ::poll(fds.data(), fds.size(), 1000);
+    const int n = ::poll(fds.data(), fds.size(), static_cast<int>(tick.count()));
     if (n < 0 && errno != EINTR) break;
     // AF_PACKET: next hops again every second while one is unresolved, else every 10 s (the
     // kernel's entries age; a provider's MAC may change).
@@ -411,11 +510,13 @@ int Daemon::Run() {
       pending = RefreshNextHops(std::chrono::milliseconds(0));
       next_refresh = std::chrono::steady_clock::now() + std::chrono::seconds(pending ? 1 : 10);
     }
+    Tick();
     if (fds[0].revents & POLLIN) {
       signalfd_siginfo si{};
       if (::read(sfd, &si, sizeof si) == static_cast<ssize_t>(sizeof si)) {
         if (si.ssi_signo == SIGHUP) {
-          NVGRED_LOG_INFO("SIGHUP: reload is not implemented yet; configuration unchanged");
+          NVGRED_LOG_INFO("SIGHUP: reloading %s", config_.file.c_str());
+          (void)Reload();
         } else {
           NVGRED_LOG_INFO("%s: shutting down", si.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM");
           break;
@@ -430,16 +531,371 @@ int Daemon::Run() {
       }
     }
   }
+  notifier_.Stopping();
   ::close(sfd);
   StopWorkers();
   return 0;
 }
 
+void Daemon::Tick() {
+  const auto now = std::chrono::steady_clock::now();
+  std::vector<const WorkerCounters*> counters;
+  for (const auto& c : shared_->counters) counters.push_back(c.get());
+  if (now >= next_drop_log_) {
+    next_drop_log_ = now + std::chrono::seconds(1);
+    const CounterTotals t = CounterTotals::Sum(counters);
+    for (const DropLog::Line& l : drop_log_->Update(t.drops, now)) {
+      NVGRED_LOG_WARN("dropped %llu frame(s) in %.1f s: %s (%s)", static_cast<unsigned long long>(l.count),
+                      l.seconds, DropName(l.reason).c_str(), std::string(DropHelp(l.reason)).c_str());
+    }
+  }
+  if (const auto interval = notifier_.watchdog_interval(); interval && now >= next_watchdog_) {
+    next_watchdog_ = now + *interval;
+    // WATCHDOG=1 only from a live datapath: every worker woke up since the last ping (a worker
+    // wakes at least every 200 ms, idle or not).
+    bool alive = true;
+    for (std::size_t w = 0; w < counters.size(); ++w) {
+      const std::uint64_t h = counters[w]->heartbeat.Get();
+      if (h == watchdog_heartbeats_[w]) {
+        alive = false;
+        NVGRED_LOG_ERROR("watchdog: worker %zu made no progress; WATCHDOG=1 withheld", w);
+      }
+      watchdog_heartbeats_[w] = h;
+    }
+    if (alive) notifier_.Watchdog();
+  }
+  if (now >= next_status_) {
+    next_status_ = now + std::chrono::seconds(10);
+    notifier_.Status(StatusLine());
+  }
+}
+
+std::string Daemon::StatusLine() const {
+  std::size_t ports = 0;
+  for (const Port& p : ports_) ports += p.active ? 1 : 0;
+  std::vector<const WorkerCounters*> counters;
+  for (const auto& c : shared_->counters) counters.push_back(c.get());
+  const CounterTotals t = CounterTotals::Sum(counters);
+  std::uint64_t dropped = 0;
+  for (const std::uint64_t d : t.drops) dropped += d;
+  return std::to_string(workers_) + " worker(s), " + std::to_string(ports) + " port(s), " +
+         std::to_string(config_.subnets.size()) + " subnet(s), " +
+         std::to_string(config_.lookups.size() + extra_records_.size()) + " lookup record(s), underlay mtu " +
+         std::to_string(config_.underlay.mtu) + "; " + std::to_string(t.rx_packets) + " datagrams in, " +
+         std::to_string(t.tx_packets) + " out, " + std::to_string(dropped) + " frames dropped";
+}
+
 nlohmann::json Daemon::HandleRequest(const nlohmann::json& request) {
   const std::string command = request.value("command", std::string());
-  if (command == "stats") return {{"ok", true}, {"result", Stats()}};
-  if (command == "version") return {{"ok", true}, {"result", {{"version", NVGRE_VERSION}}}};
-  return {{"ok", false}, {"error", "unknown command '" + command + "' (commands: stats, version)"}};
+  std::vector<std::string> args;
+  if (const auto a = request.find("args"); a != request.end()) {
+    if (!a->is_array()) return Error("\"args\" is not a list of strings");
+    for (const auto& v : *a) {
+      if (!v.is_string()) return Error("\"args\" is not a list of strings");
+      args.push_back(v.get<std::string>());
+    }
+  }
+  auto ok = [](nlohmann::json result) { return nlohmann::json{{"ok", true}, {"result", std::move(result)}}; };
+  static constexpr std::array<std::string_view, 6> kPlain{"stats", "ports", "lookup", "subnets", "version", "reload"};
+  if (std::find(kPlain.begin(), kPlain.end(), command) != kPlain.end() && !args.empty()) {
+    return Error(command + " takes no arguments, got '" + args.front().substr(0, 64) + "'");
+  }
+  if (command == "stats") return ok(Stats());
+  if (command == "ports") return ok(Ports());
+  if (command == "lookup") return ok(Lookup());
+  if (command == "subnets") return ok(Subnets());
+  if (command == "version") return ok({{"version", NVGRE_VERSION}});
+  if (command == "reload") return Reload();
+  if (command == "offload") {
+    if (args.empty()) {
+      nlohmann::json reply = ok(Offload());
+      const auto config = adapter_->Snapshot();
+      std::string text = std::string("NVGRE task offload: ") +
+                         (config->encapsulated_offload_active() ? "active (GRE_MAC)" : "inactive") + "\n";
+      text += "Hardware capabilities (OID_TCP_OFFLOAD_HARDWARE_CAPABILITIES):\n" +
+              Indented(adapter_->HardwareCapabilities().ToString());
+      text += "Current configuration (OID_TCP_OFFLOAD_CURRENT_CONFIG):\n" + Indented(config->current.ToString());
+      text += "Keywords (as the adapter would persist them):\n";
+      const offload::Keywords kw = adapter_->keywords();
+      for (std::size_t i = 0; i < offload::kKeywordCount; ++i) {
+        const auto k = static_cast<offload::Keyword>(i);
+        text += "  " + std::string(offload::SpecOf(k).name) + "=" + std::to_string(kw.Get(k)) + "\n";
+      }
+      text += "VM side (TUNSETOFFLOAD on every TAP): " + TapOffloadNames(TapOffloadsFor(*config)) + "\n";
+      reply["text"] = text;
+      return reply;
+    }
+    if (args.front() == "set") return OffloadSet(std::vector<std::string>(args.begin() + 1, args.end()));
+    return Error("offload: unknown subcommand '" + args.front().substr(0, 64) + "' (offload, offload set KEY=VALUE...)");
+  }
+  return Error("unknown command '" + command.substr(0, 64) +
+               "' (commands: stats, ports, lookup, subnets, offload, offload set, version, reload)");
+}
+
+nlohmann::json Daemon::Ports() const {
+  nlohmann::json ports = nlohmann::json::array();
+  const auto config = adapter_->Snapshot();
+  for (std::size_t i = 0; i < ports_.size(); ++i) {
+    if (!ports_[i].active) continue;
+    const PortEntry& p = ports_[i].entry;
+    nlohmann::json ips = nlohmann::json::array();
+    for (const auto& a : p.ips) ips.push_back(virt::FormatIpAddress(a));
+    nlohmann::json offloads = nlohmann::json::array();
+    const std::string names = TapOffloadNames(ports_[i].tap.offloads());
+    for (std::size_t at = 0; names != "none" && at < names.size();) {
+      const std::size_t comma = names.find(',', at);
+      offloads.push_back(names.substr(at, comma == std::string::npos ? std::string::npos : comma - at));
+      at = comma == std::string::npos ? names.size() : comma + 1;
+    }
+    nlohmann::json vmq = nullptr;
+    for (const offload::ReceiveFilter& f : config->vmq.filters()) {
+      if (f.filter_id == i + 1) vmq = f.filter_id;
+    }
+    ports.push_back({{"slot", i},
+                     {"tap", p.tap},
+                     {"vsid", p.vsid},
+                     {"mac", wire::FormatMac(p.mac)},
+                     {"ip", ips},
+                     {"mtu", config_.PortMtu(p)},
+                     {"netns", p.netns},
+                     {"queues", ports_[i].tap.queues()},
+                     {"offloads", offloads},
+                     {"vmq_filter", vmq}});
+  }
+  return {{"ports", ports}};
+}
+
+nlohmann::json Daemon::Lookup() const {
+  const DatapathState* s = shared_->state.Read();  // the control thread owns the current state
+  nlohmann::json records = nlohmann::json::array();
+  for (const virt::RecordSpec& r : s->policy->records()) {
+    nlohmann::json ips = nlohmann::json::array();
+    for (const auto& a : r.ips) ips.push_back(virt::FormatIpAddress(a));
+    records.push_back({{"vsid", r.vsid},
+                       {"mac", wire::FormatMac(r.mac)},
+                       {"ip", ips},
+                       {"provider", virt::FormatIpAddress(r.provider)},
+                       {"source", r.source == virt::RecordSource::kFile ? "file" : "ovsdb"}});
+  }
+  return {{"records", records}, {"shadowed", s->policy->shadowed()}};
+}
+
+nlohmann::json Daemon::Subnets() const {
+  const DatapathState* s = shared_->state.Read();
+  nlohmann::json subnets = nlohmann::json::array();
+  for (const virt::Policy::Subnet& sub : s->policy->subnets()) {
+    nlohmann::json ports = nlohmann::json::array();
+    for (const std::uint16_t slot : sub.local_ports) ports.push_back(ports_[slot].entry.tap);
+    nlohmann::json providers = nlohmann::json::array();
+    for (const std::uint32_t p : sub.flood_providers) {
+      providers.push_back(virt::FormatIpAddress(s->policy->providers()[p]));
+    }
+    subnets.push_back({{"vsid", sub.vsid},
+                       {"flood", sub.multicast_group ? "multicast" : "unicast"},
+                       {"multicast_group", sub.multicast_group
+                                               ? nlohmann::json(virt::FormatIpAddress(*sub.multicast_group))
+                                               : nlohmann::json(nullptr)},
+                       {"ports", ports},
+                       {"flood_providers", providers}});
+  }
+  return {{"subnets", subnets}};
+}
+
+nlohmann::json Daemon::Offload() const {
+  const auto config = adapter_->Snapshot();
+  nlohmann::json filters = nlohmann::json::array();
+  for (const offload::ReceiveFilter& f : config->vmq.filters()) {
+    filters.push_back({{"filter_id", f.filter_id},
+                       {"queue_id", f.queue_id},
+                       {"mac", wire::FormatMac(f.fields[0].mac)},
+                       {"encapsulation_gre", f.encapsulation_gre()}});
+  }
+  return {{"hardware_capabilities", cli::NdisOffloadJson(adapter_->HardwareCapabilities())},
+          {"current_config", cli::NdisOffloadJson(config->current)},
+          {"encapsulated_offload_active", config->encapsulated_offload_active()},
+          {"keywords", cli::KeywordsJson(adapter_->keywords())},
+          {"rss", {{"enabled", config->rss_enabled()}, {"workers", workers_}}},
+          {"vmq", {{"enabled", config->vmq_enabled}, {"filters", filters}}},
+          {"tap_offloads", TapOffloadNames(TapOffloadsFor(*config))}};
+}
+
+nlohmann::json Daemon::OffloadSet(const std::vector<std::string>& words) {
+  const auto parameters = ParseOffloadAssignments(words);
+  if (!parameters) return Error(parameters.error());
+  std::optional<offload::StatusIndication> indicated;
+  adapter_->SetStatusCallback([&indicated](const offload::StatusIndication& s) {
+    indicated = s;
+    NVGRED_LOG_INFO("%s (0x%08x): %s", std::string(offload::ToString(s.code)).c_str(),
+                    static_cast<unsigned>(s.code), OffloadSummary(s.offload).c_str());
+  });
+  // The datapath follows every configuration the OID publishes, before a SET_OFF waits for the
+  // packets still using the old one (the old state held it: see adapter.h, Concurrency).
+  adapter_->SetPublishHook([this] { FollowAdapter(); });
+  const offload::NdisStatus st = adapter_->SetOffloadParameters(*parameters);
+  adapter_->SetPublishHook(nullptr);
+  adapter_->SetStatusCallback([](const offload::StatusIndication& s) {
+    NVGRED_LOG_INFO("%s (0x%08x): %s", std::string(offload::ToString(s.code)).c_str(),
+                    static_cast<unsigned>(s.code), OffloadSummary(s.offload).c_str());
+  });
+  const std::string status = std::string(offload::ToString(st)) + " (" + Hex32(static_cast<std::uint32_t>(st)) + ")";
+  NVGRED_LOG_INFO("offload set %s: OID_TCP_OFFLOAD_PARAMETERS %s", [&] {
+    std::string all;
+    for (const auto& w : words) {
+      if (!all.empty()) all += " ";
+      all += w;
+    }
+    return all;
+  }().c_str(), status.c_str());
+  if (st != offload::NdisStatus::kSuccess) {
+    return Error("OID_TCP_OFFLOAD_PARAMETERS: " + status + ": nothing changed");
+  }
+  const auto config = adapter_->Snapshot();
+  nlohmann::json result = {
+      {"oid", Hex32(offload::kOidTcpOffloadParameters)},
+      {"status", std::string(offload::ToString(st))},
+      {"status_code", static_cast<std::uint32_t>(st)},
+      {"indication", nullptr},
+      {"keywords", cli::KeywordsJson(adapter_->keywords())},
+      {"tap_offloads", TapOffloadNames(TapOffloadsFor(*config))}};
+  std::string text = "OID_TCP_OFFLOAD_PARAMETERS: " + status + "\n";
+  if (indicated) {
+    result["indication"] = {{"status", std::string(offload::ToString(indicated->code))},
+                            {"status_code", static_cast<std::uint32_t>(indicated->code)},
+                            {"offload", cli::NdisOffloadJson(indicated->offload)}};
+    text += std::string(offload::ToString(indicated->code)) + " (" +
+            Hex32(static_cast<std::uint32_t>(indicated->code)) + "), new current configuration:\n" +
+            Indented(indicated->offload.ToString());
+  }
+  text += "VM side (TUNSETOFFLOAD on every TAP): " + TapOffloadNames(TapOffloadsFor(*config)) + "\n";
+  return {{"ok", true}, {"result", result}, {"text", text}};
+}
+
+void Daemon::FollowAdapter() {
+  const unsigned want = TapOffloadsFor(*adapter_->Snapshot());
+  for (Port& port : ports_) {
+    if (!port.active || port.tap.offloads() == want) continue;
+    if (auto e = port.tap.SetOffloads(want)) {
+      NVGRED_LOG_WARN("port %s: %s", port.entry.tap.c_str(), e->message.c_str());
+    } else {
+      NVGRED_LOG_INFO("port %s: offloads %s", port.entry.tap.c_str(), TapOffloadNames(want).c_str());
+    }
+  }
+  PublishState(BuildState(shared_->state.Read()));
+}
+
+nlohmann::json Daemon::Reload() {
+  notifier_.Reloading();
+  ConfigResult loaded = LoadConfigFile(config_.file);
+  if (!loaded.config) {
+    // As at start: every error, one per line, FILE:LINE:COLUMN: KEY: message.
+    std::string message;
+    for (const ConfigError& e : loaded.errors) {
+      if (!message.empty()) message += "\n";
+      message += e.ToString();
+      NVGRED_LOG_ERROR("%s", e.ToString().c_str());
+    }
+    NVGRED_LOG_ERROR("reload refused: %zu error(s) in %s; the configuration in force is unchanged",
+                     loaded.errors.size(), config_.file.c_str());
+    notifier_.Ready(StatusLine());
+    return Error(message);
+  }
+  Config next = std::move(*loaded.config);
+  const ConfigDiff diff = DiffConfigs(config_, next);
+  if (!diff.restart_required.empty()) {
+    std::string message = "reload refused (nothing changed): these take a restart:";
+    for (const std::string& r : diff.restart_required) message += "\n  " + r;
+    NVGRED_LOG_ERROR("%s", message.c_str());
+    notifier_.Ready(StatusLine());
+    return Error(message);
+  }
+  // Settings, records and subnets come with the new configuration; ports follow below (their
+  // entries in config_ are what is open).
+  SetLogLevel(ToLogLevel(next.daemon.log_level));
+  drop_log_->set_interval(std::chrono::seconds(next.daemon.drop_log_interval));
+  std::vector<std::string> failures;
+
+  // 1. Removed ports leave the published state (their slots inactive, their VMQ filters gone);
+  // updated ports change in place; records and subnets change. Once no worker can see the old
+  // state, the removed ports' queues leave the epoll sets and their TAPs close.
+  std::vector<std::size_t> removed;
+  for (const std::string& tap : diff.removed) {
+    for (std::size_t slot = 0; slot < ports_.size(); ++slot) {
+      if (!ports_[slot].active || ports_[slot].entry.tap != tap) continue;
+      ports_[slot].active = false;
+      if (slot + 1 < adapter_->capabilities().vmq_queues) {
+        (void)adapter_->ClearReceiveFilter(static_cast<std::uint32_t>(slot + 1));
+      }
+      removed.push_back(slot);
+    }
+  }
+  for (const PortEntry& p : diff.updated) {
+    for (Port& port : ports_) {
+      if (port.active && port.entry.tap == p.tap) port.entry = p;
+    }
+  }
+  std::vector<PortEntry> open_ports = std::move(next.ports);
+  next.ports.clear();
+  for (const Port& port : ports_) {
+    if (port.active) next.ports.push_back(port.entry);
+  }
+  config_ = std::move(next);
+  PublishState(BuildState(shared_->state.Read()));
+  for (const std::size_t slot : removed) {
+    Port& port = ports_[slot];
+    for (std::size_t w = 0; w < worker_objects_.size(); ++w) worker_objects_[w]->UnwatchPort(port.tap.queue_fd(static_cast<unsigned>(w)));
+    NVGRED_LOG_INFO("port %s: removed (slot %zu)", port.entry.tap.c_str(), slot);
+    port.tap.Close();
+    port.entry = PortEntry{};
+  }
+
+  // 2. Added ports: opened into free slots, published, then watched by every worker.
+  std::vector<std::size_t> added;
+  for (const PortEntry& p : diff.added) {
+    std::size_t slot = 0;
+    if (std::string e = OpenPort(p, &slot); !e.empty()) {
+      NVGRED_LOG_ERROR("reload: %s", e.c_str());
+      failures.push_back(e);
+      continue;
+    }
+    added.push_back(slot);
+  }
+  // The ports in force, in the file's order.
+  config_.ports.clear();
+  for (const PortEntry& p : open_ports) {
+    for (const Port& port : ports_) {
+      if (port.active && port.entry.tap == p.tap) config_.ports.push_back(port.entry);
+    }
+  }
+  if (!added.empty()) PublishState(BuildState(shared_->state.Read()));
+  for (const std::size_t slot : added) {
+    for (std::size_t w = 0; w < worker_objects_.size(); ++w) {
+      worker_objects_[w]->WatchPort(slot, ports_[slot].tap.queue_fd(static_cast<unsigned>(w)));
+    }
+  }
+  const std::string summary = diff.Summary();
+  NVGRED_LOG_INFO("reloaded %s: %s", config_.file.c_str(), summary.c_str());
+  notifier_.Ready(StatusLine());
+  if (!failures.empty()) {
+    std::string message = "reload applied except:";
+    for (const std::string& f : failures) message += "\n  " + f;
+    return Error(message);
+  }
+  nlohmann::json removed_names = diff.removed, added_names = nlohmann::json::array(),
+                 updated_names = nlohmann::json::array();
+  for (const PortEntry& p : diff.added) added_names.push_back(p.tap);
+  for (const PortEntry& p : diff.updated) updated_names.push_back(p.tap);
+  return {{"ok", true},
+          {"result", {{"file", config_.file},
+                      {"ports_added", added_names},
+                      {"ports_removed", removed_names},
+                      {"ports_updated", updated_names},
+                      {"lookups_added", diff.lookups_added},
+                      {"lookups_removed", diff.lookups_removed},
+                      {"subnets_added", diff.subnets_added},
+                      {"subnets_removed", diff.subnets_removed},
+                      {"subnets_changed", diff.subnets_changed},
+                      {"settings_changed", diff.settings_changed}}},
+          {"text", "reloaded " + config_.file + ": " + summary + "\n"}};
 }
 
 nlohmann::json Daemon::Stats() const {

@@ -10,6 +10,21 @@
 // EncapsulatedPacketTaskOffload ON / GRE_MAC, RSS with an indirection table over the workers,
 // one VMQ filter per port on its MAC flagged GRE so that it matches the inner header); the
 // underlay sockets; one TAP per port with a queue per worker; the policy; the workers.
+// Then the control socket (mode 0660, [control] group), the privileges dropped (privileges.h:
+// CAP_NET_ADMIN only, [daemon] user) while the process has one thread, the workers, the metrics
+// endpoint; READY=1 to the service manager (notify.h).
+// The control thread (Run) serves, one at a time: control requests (HandleRequest: stats, ports,
+// lookup, subnets, offload [set KEY=VALUE...], version, reload), SIGHUP (reload), and once a
+// second the rate-limited drop log (drop_log.h), STATUS= and WATCHDOG=1 (only while every worker
+// makes progress).
+// Reload (reload.h): the new file is checked as at start (a file with an error changes nothing);
+// then removed ports are marked inactive in a new published state, and once no worker can see
+// the old one (PublishState waits) their queues leave the workers' epoll sets and their TAPs
+// close; added ports are opened into free slots, published, then watched; records and subnets
+// change with the policy in the state. Unchanged ports keep their TAP, slot and counters.
+// `offload set` runs OID_TCP_OFFLOAD_PARAMETERS on the adapter; its publish hook makes the VM side
+// follow (TUNSETOFFLOAD with TapOffloadsFor) and publishes a datapath state holding the new
+// adapter configuration, so that a SET_OFF's wait for the old one ends.
 // Shutdown: the workers stop, the TAPs nvgred created disappear with their last queue, the
 // control socket file is removed.
 #pragma once
@@ -23,6 +38,9 @@
 
 #include "daemon/config.h"
 #include "daemon/datapath.h"
+#include "daemon/drop_log.h"
+#include "daemon/notify.h"
+#include "daemon/privileges.h"
 #include <nlohmann/json_fwd.hpp>
 #include "nvgre/io/tap.h"
 #include "nvgre/offload/adapter.h"
@@ -39,6 +57,10 @@ class Daemon {
 
   // Control requests (the control socket's commands), as JSON.
   nlohmann::json Stats() const;
+  nlohmann::json Ports() const;
+  nlohmann::json Lookup() const;
+  nlohmann::json Subnets() const;
+  nlohmann::json Offload() const;
 
  private:
   Daemon() = default;
@@ -48,8 +70,21 @@ class Daemon {
   std::string JoinGroups(const Config& config, const std::vector<virt::IpAddress>& groups, int fd4,
                          int fd6);
   Provider PacketProvider(const virt::IpAddress& address, bool group) const;
-  // Opens a port's TAP into the first free slot.
-  std::string OpenPort(const PortEntry& port);
+  // Opens a port's TAP into the first free slot (its offloads as the adapter allows), zeroes
+  // the slot's counters and sets its VMQ filter; `slot` is where it went.
+  std::string OpenPort(const PortEntry& port, std::size_t* slot = nullptr);
+  // The VMQ filter of the port in `slot`: its MAC on queue slot + 1, tested on the inner header.
+  void SetPortFilter(std::size_t slot);
+  // Re-reads the configuration file and applies the difference (see above). The reply: ok with
+  // what changed, or the errors (nothing changed, or what could not be applied).
+  nlohmann::json Reload();
+  // `offload set KEY=VALUE...`.
+  nlohmann::json OffloadSet(const std::vector<std::string>& words);
+  // The VM side follows the adapter (TUNSETOFFLOAD), and a new state holds its configuration.
+  void FollowAdapter();
+  // Once a second (and at the watchdog's pace): drop log, STATUS=, WATCHDOG=1.
+  void Tick();
+  std::string StatusLine() const;
   // The datapath state for the current configuration, ports and records (the one place that
   // builds it: start, reload and policy updates all come through here). `previous` lends its
   // resolved next hops.
@@ -63,6 +98,10 @@ class Daemon {
   nlohmann::json HandleRequest(const nlohmann::json& request);
 
   Config config_;
+  Notifier notifier_;
+  std::unique_ptr<DropLog> drop_log_;
+  std::vector<std::uint64_t> watchdog_heartbeats_;  // each worker's at the last WATCHDOG=1
+  std::chrono::steady_clock::time_point next_watchdog_{}, next_status_{}, next_drop_log_{};
   std::size_t workers_ = 1;
   std::unique_ptr<offload::Adapter> adapter_;
   std::unique_ptr<DatapathShared> shared_;

@@ -168,7 +168,7 @@ void Worker::Run(std::stop_token stop) {
     qsbr.Offline(index_);
     const int n = ::epoll_wait(epoll_fd_, events.data(), static_cast<int>(events.size()), 200);
     qsbr.Online(index_);
-    shared_.heartbeat.fetch_add(1, std::memory_order_relaxed);
+    counters_.heartbeat.Add();
     const DatapathState* s = shared_.state.Read();
     if (s == nullptr) continue;
     for (int i = 0; i < n; ++i) {

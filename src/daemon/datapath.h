@@ -113,7 +113,6 @@ struct DatapathShared {
   std::size_t ring_slot_bytes = 0;     // the largest frame a handoff ring takes
   std::vector<int> wake_fds;           // eventfd per worker (handoff and control wake-ups)
   std::vector<std::unique_ptr<WorkerCounters>> counters;
-  std::atomic<std::uint64_t> heartbeat{0};  // bumped by workers: liveness for the watchdog
 };
 
 class Worker {

@@ -2,7 +2,9 @@
 //
 //   nvgred --config FILE                  run in the foreground, log to stderr
 //   nvgred check-config FILE              validate FILE and exit (0 valid, 1 invalid)
-//   nvgred ctl [--socket PATH] [--json] stats|version
+//   nvgred ctl [--socket PATH] [--json] COMMAND [ARGS...]
+//                                         stats | ports | lookup | subnets | offload |
+//                                         offload set KEY=VALUE... | version | reload
 //   nvgred drops [--markdown]             every drop reason and what it means
 #include <CLI/CLI.hpp>
 #include <iostream>
@@ -50,11 +52,14 @@ int main(int argc, char** argv) {
 
   std::string socket = nvgre::daemon::ControlSection{}.socket;
   bool json = false;
-  std::string command;
+  std::vector<std::string> words;
   auto* ctl = app.add_subcommand("ctl", "ask a running nvgred over its control socket");
   ctl->add_option("--socket", socket, "the control socket")->capture_default_str();
   ctl->add_flag("--json", json, "print one JSON object instead of text");
-  ctl->add_option("command", command, "stats | version")->required();
+  ctl->add_option("command", words,
+                  "stats | ports | lookup | subnets | offload | offload set KEY=VALUE... | version | reload")
+      ->required();
+  ctl->positionals_at_end();
 
   bool markdown = false;
   auto* drops = app.add_subcommand("drops", "list every drop reason with its help text");
@@ -78,7 +83,10 @@ int main(int argc, char** argv) {
     }
     return 0;
   }
-  if (*ctl) return nvgre::daemon::RunCtl(socket, command, json, std::cout, std::cerr);
+  if (*ctl) {
+    const std::vector<std::string> args(words.begin() + 1, words.end());
+    return nvgre::daemon::RunCtl(socket, words.front(), args, json, std::cout, std::cerr);
+  }
   if (*check) {
     const auto config = Load(check_path);
     if (!config) return 1;
