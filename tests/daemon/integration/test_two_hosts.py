@@ -56,14 +56,14 @@ def isolation(t, lab):
     check(got_b2 == 0, f"VSID 5002 listener with the same address got none (got {got_b2})")
 
 
-def transfer(t, lab, src, dst_vm, address, nbytes, port=5201):
+def transfer(t, lab, src, dst_vm, address, nbytes, port=5201, rate=0):
     ready = lab.path(f"ready-{port}")
     server_out = lab.path(f"server-{port}.json")
     server = dst_vm.ns.spawn([PY, os.path.join(HERE, "transfer.py"), "server", str(port),
                               "--ready", ready], log=server_out)
     wait_for(lambda: os.path.exists(ready), 10, "transfer server")
     out = src.ns.run([PY, os.path.join(HERE, "transfer.py"), "client", address, str(port),
-                      str(nbytes)], timeout=600)
+                      str(nbytes), str(rate)], timeout=600)
     server.wait(timeout=60)
     sent = json.loads(out)
     received = json.loads(open(server_out).read().strip().splitlines()[-1])

@@ -39,9 +39,13 @@ def default_vms():
 
 class TwoHosts:
     def __init__(self, lab: Lab, nvgred, underlay="ipv4", workers=2, flow_id=None,
-                 extra_config="", multicast=None, afpacket=False):
+                 extra_config="", multicast=None, afpacket=False, sections=None, run_dir=None):
         self.lab, self.nvgred, self.underlay = lab, nvgred, underlay
         self.workers, self.flow_id, self.extra_config = workers, flow_id, extra_config
+        # Extra lines for a table the topology writes itself: {"daemon": [...], "control": [...]},
+        # or per host: {1: {"daemon": [...]}}.
+        self.sections = sections or {}
+        self.run_dir = run_dir or lab.dir  # where the control sockets go
         self.multicast = multicast or {}   # VSID -> underlay multicast group
         self.afpacket = afpacket           # AF_PACKET on the underlay veth instead of raw sockets
         self.vms = default_vms()
@@ -77,8 +81,11 @@ class TwoHosts:
     def config_text(self, h):
         other = 2 if h == 1 else 1
         lines = []
+        sections = {**{k: v for k, v in self.sections.items() if isinstance(k, str)},
+                    **self.sections.get(h, {})}
         lines.append("[daemon]")
         lines.append(f"workers = {self.workers}")
+        lines += sections.get("daemon", [])
         lines.append("[underlay]")
         lines.append(f'address = "{self.pa[h]}"')
         lines.append("mtu = 1500")
@@ -88,6 +95,7 @@ class TwoHosts:
             lines.append(f"flow_id = {json.dumps(self.flow_id)}")
         lines.append("[control]")
         lines.append(f'socket = "{self.socket(h)}"')
+        lines += sections.get("control", [])
         for v in VSIDS:
             lines.append("[[subnet]]")
             lines.append(f"vsid = {v}")
@@ -105,14 +113,21 @@ class TwoHosts:
         return "\n".join(lines) + "\n" + self.extra_config
 
     def socket(self, h):
-        return self.lab.path(f"h{h}.sock")
+        return os.path.join(self.run_dir, f"h{h}.sock")
 
     def log(self, h):
         return self.lab.path(f"nvgred-h{h}.log")
 
-    def start_nvgred(self, h):
+    def config_path(self, h):
+        return self.lab.path(f"h{h}.toml")
+
+    def start_nvgred(self, h, wrapper=(), env=None):
+        """Starts nvgred on host h with its config written anew; `wrapper` is an argv prefix
+        (e.g. setpriv ...) and `env` extra environment variables."""
         path = self.lab.write(f"h{h}.toml", self.config_text(h))
-        self.daemons[h] = self.hosts[h].spawn([self.nvgred, "--config", path], log=self.log(h))
+        self.daemons[h] = self.hosts[h].spawn(list(wrapper) + [self.nvgred, "--config", path],
+                                              log=self.log(h),
+                                              env={**os.environ, **env} if env else None)
         wait_for(lambda: os.path.exists(self.socket(h)) or self.daemons[h].poll() is not None,
                  20, f"nvgred on h{h} to start")
         if self.daemons[h].poll() is not None:
@@ -132,12 +147,18 @@ class TwoHosts:
         return next(v for v in self.vms if v.name == name)
 
     # --- using -------------------------------------------------------------------------------
-    def ctl(self, h, command="stats"):
-        out = subprocess.run([self.nvgred, "ctl", "--socket", self.socket(h), "--json", command],
-                             capture_output=True, text=True, timeout=20)
+    def ctl(self, h, command="stats", *args):
+        out = subprocess.run([self.nvgred, "ctl", "--socket", self.socket(h), "--json", command,
+                              *args], capture_output=True, text=True, timeout=60)
         if out.returncode != 0:
-            raise AssertionError(f"nvgred ctl {command} on h{h}: {out.stderr}")
+            raise AssertionError(f"nvgred ctl {command} {' '.join(args)} on h{h}: {out.stderr}")
         return json.loads(out.stdout)
+
+    def ctl_run(self, h, *words, json_output=False, prefix=()):
+        """`nvgred ctl` as given (text unless json_output); returns the CompletedProcess."""
+        argv = list(prefix) + [self.nvgred, "ctl", "--socket", self.socket(h)]
+        argv += ["--json"] if json_output else []
+        return subprocess.run(argv + list(words), capture_output=True, text=True, timeout=60)
 
     def alive(self, h):
         return self.daemons[h].poll() is None

@@ -1,7 +1,8 @@
 """A TCP transfer whose bytes both ends hash (SHA-256), for checking an overlay end to end.
 
     transfer.py server PORT [--ready FILE]       accept one connection, read to EOF, print JSON
-    transfer.py client HOST PORT BYTES           send BYTES pseudo-random bytes, print JSON
+    transfer.py client HOST PORT BYTES [RATE]    send BYTES pseudo-random bytes (at most RATE
+                                                 bytes per second on average), print JSON
 
 Both print {"bytes": n, "sha256": hex, "seconds": t}. The data is os.urandom, so no pattern
 can make a bug invisible; the sender hashes exactly what it sent.
@@ -39,7 +40,7 @@ def server(port, ready=None):
     print(json.dumps({"bytes": n, "sha256": h.hexdigest(), "seconds": time.time() - start}))
 
 
-def client(host, port, total):
+def client(host, port, total, rate=0):
     c = socket.create_connection((host, port), timeout=30)
     c.settimeout(120)
     h = hashlib.sha256()
@@ -50,6 +51,10 @@ def client(host, port, total):
         c.sendall(b)
         h.update(b)
         n += len(b)
+        if rate:
+            ahead = start + n / rate - time.time()
+            if ahead > 0:
+                time.sleep(ahead)
     c.shutdown(socket.SHUT_WR)
     c.recv(1)  # wait for the server to close: everything was read
     c.close()
@@ -61,4 +66,5 @@ if __name__ == "__main__":
         ready = sys.argv[4] if len(sys.argv) > 4 and sys.argv[3] == "--ready" else None
         server(int(sys.argv[2]), ready)
     else:
-        client(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
+        client(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]),
+               int(sys.argv[5]) if len(sys.argv) > 5 else 0)
