@@ -494,6 +494,7 @@ int Daemon::Run() {
   // Every port is up and the workers run: the service manager may order what depends on us.
   notifier_.Ready(StatusLine());
   watchdog_heartbeats_.assign(workers_, 0);
+  progress_at_.assign(workers_, std::chrono::steady_clock::now());
   std::chrono::milliseconds tick(1000);
   if (const auto w = notifier_.watchdog_interval()) {
     tick = std::min(tick, std::max(std::chrono::milliseconds(10),
@@ -549,18 +550,25 @@ void Daemon::Tick() {
                       l.seconds, DropName(l.reason).c_str(), std::string(DropHelp(l.reason)).c_str());
     }
   }
+  // Liveness: each worker bumps its heartbeat whenever it wakes, at least every 200 ms.
+  for (std::size_t w = 0; w < counters.size(); ++w) {
+    const std::uint64_t h = counters[w]->heartbeat.Get();
+    if (h != watchdog_heartbeats_[w]) {
+      watchdog_heartbeats_[w] = h;
+      progress_at_[w] = now;
+    }
+  }
   if (const auto interval = notifier_.watchdog_interval(); interval && now >= next_watchdog_) {
     next_watchdog_ = now + *interval;
-    // WATCHDOG=1 only from a live datapath: every worker woke up since the last ping (a worker
-    // wakes at least every 200 ms, idle or not).
+    // WATCHDOG=1 only from a live datapath: every worker woke up within the last second (or
+    // the watchdog interval, if longer).
+    const auto limit = std::max<std::chrono::steady_clock::duration>(*interval, std::chrono::seconds(1));
     bool alive = true;
     for (std::size_t w = 0; w < counters.size(); ++w) {
-      const std::uint64_t h = counters[w]->heartbeat.Get();
-      if (h == watchdog_heartbeats_[w]) {
-        alive = false;
-        NVGRED_LOG_ERROR("watchdog: worker %zu made no progress; WATCHDOG=1 withheld", w);
-      }
-      watchdog_heartbeats_[w] = h;
+      if (now - progress_at_[w] <= limit) continue;
+      alive = false;
+      NVGRED_LOG_ERROR("watchdog: worker %zu made no progress for %.1f s; WATCHDOG=1 withheld", w,
+                       std::chrono::duration<double>(now - progress_at_[w]).count());
     }
     if (alive) notifier_.Watchdog();
   }

@@ -100,7 +100,8 @@ class Daemon {
   Config config_;
   Notifier notifier_;
   std::unique_ptr<DropLog> drop_log_;
-  std::vector<std::uint64_t> watchdog_heartbeats_;  // each worker's at the last WATCHDOG=1
+  std::vector<std::uint64_t> watchdog_heartbeats_;  // each worker's heartbeat last seen
+  std::vector<std::chrono::steady_clock::time_point> progress_at_;  // ... and when it changed
   std::chrono::steady_clock::time_point next_watchdog_{}, next_status_{}, next_drop_log_{};
   std::size_t workers_ = 1;
   std::unique_ptr<offload::Adapter> adapter_;

@@ -444,6 +444,24 @@ TEST(ConfigParse, TwoHostExamples) {
   }
 }
 
+// The example `cmake --install` puts beside the unit file's configuration.
+TEST(ConfigParse, InstalledExample) {
+  const ConfigResult r = LoadConfigFile(std::string(NVGRE_SOURCE_DIR) + "/packaging/nvgred.toml.example");
+  for (const ConfigError& e : r.errors) ADD_FAILURE() << e.ToString();
+  ASSERT_TRUE(r.config);
+  const Config& c = *r.config;
+  EXPECT_EQ(c.daemon.drop_log_interval, 60u);
+  EXPECT_EQ(c.daemon.user, "");
+  EXPECT_EQ(c.control.socket, "/run/nvgred/nvgred.sock");
+  ASSERT_TRUE(c.metrics.listen);
+  EXPECT_EQ(c.metrics.listen->address, V4(127, 0, 0, 1));
+  EXPECT_EQ(c.metrics.listen->port, 9469);
+  ASSERT_EQ(c.ports.size(), 1u);
+  EXPECT_EQ(c.ports[0].tap, "nv5001");
+  ASSERT_EQ(c.lookups.size(), 1u);
+  EXPECT_EQ(c.lookups[0].provider, V4(192, 0, 2, 2));
+}
+
 // docs/nvgred-config.md shows both example files in full, README the example, in ```toml
 // blocks: they must not drift.
 TEST(ConfigParse, DocsShowTheExamplesVerbatim) {
