@@ -38,7 +38,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from netlab import Lab, wait_for  # noqa: E402
+from netlab import run_test, wait_for  # noqa: E402
 from test_two_hosts import check, transfer  # noqa: E402
 from topology import TwoHosts, Vm, ping  # noqa: E402
 
@@ -392,25 +392,17 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--nvgred", required=True)
     args = ap.parse_args()
-    if os.geteuid() != 0:
-        print("needs root (network namespaces): skipped")
-        return 77
-    with Lab("no", time_limit=600) as lab:
+
+    def body(lab):
         os.chmod(lab.dir, 0o755)  # the setpriv clients (nobody) reach the socket
-        try:
-            t = TwoHosts(lab, args.nvgred, sections={"control": [f'group = "{DAEMON_GID}"']}).build()
-            check(ping(t.vm("a1").ns, "10.0.0.2"), "a1 -> a2")
-            control_surface(t, lab, args.nvgred)
-            reloads(t, lab)
-            offloads(t, lab)
-            check(t.alive(1) and t.alive(2), "both daemons still running")
-        except Exception:
-            for h in (1, 2):
-                p = lab.path(f"nvgred-h{h}.log")
-                if os.path.exists(p):
-                    print(f"--- nvgred h{h} log ---\n" + open(p).read()[-6000:], file=sys.stderr)
-            raise
-    return 0
+        t = TwoHosts(lab, args.nvgred, sections={"control": [f'group = "{DAEMON_GID}"']}).build()
+        check(ping(t.vm("a1").ns, "10.0.0.2"), "a1 -> a2")
+        control_surface(t, lab, args.nvgred)
+        reloads(t, lab)
+        offloads(t, lab)
+        check(t.alive(1) and t.alive(2), "both daemons still running")
+
+    return run_test("no", body, time_limit=600)
 
 
 if __name__ == "__main__":

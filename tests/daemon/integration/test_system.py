@@ -36,7 +36,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from netlab import Lab, wait_for  # noqa: E402
+from netlab import run_test, wait_for  # noqa: E402
 from test_two_hosts import check, transfer  # noqa: E402
 from topology import TwoHosts, Vm, ping  # noqa: E402
 
@@ -157,7 +157,6 @@ def run(lab, args):
     t.configure_vms(1)
     t.configure_vms(2)
     pid1, pid2 = t.daemons[1].pid, t.daemons[2].pid
-    run.daemons = t.daemons
 
     # sd_notify.
     ready = notify.wait_for("READY", 10)
@@ -251,25 +250,12 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--nvgred", required=True)
     args = ap.parse_args()
-    if os.geteuid() != 0:
-        print("needs root (network namespaces): skipped")
-        return 77
-    with Lab("ns", time_limit=600) as lab:
+
+    def body(lab):
         os.chmod(lab.dir, 0o755)  # h2's nvgred (nobody) reads its configuration there on reload
-        try:
-            run(lab, args)
-        except Exception:
-            for h, d in getattr(run, "daemons", {}).items():
-                print(f"h{h} nvgred: {'running' if d.poll() is None else f'exited {d.returncode}'}",
-                      file=sys.stderr)
-                if os.environ.get("NVGRE_DEBUG") and d.poll() is None:
-                    subprocess.run(["gdb", "-p", str(d.pid), "-batch", "-ex", "thread apply all bt"])
-            for h in (1, 2):
-                p = lab.path(f"nvgred-h{h}.log")
-                if os.path.exists(p):
-                    print(f"--- nvgred h{h} log ---\n" + open(p).read()[-6000:], file=sys.stderr)
-            raise
-    return 0
+        run(lab, args)
+
+    return run_test("ns", body, time_limit=600)
 
 
 if __name__ == "__main__":
