@@ -177,6 +177,9 @@ std::string Daemon::Setup(const Config& config) {
                                     account ? static_cast<int>(account->uid) : -1, &error);
   if (control_fd_ < 0) return error;
   control_path_ = config.control.socket;
+  if (config.metrics.listen) {
+    if (std::string e = metrics_.Bind(*config.metrics.listen); !e.empty()) return e;
+  }
   if (std::string e = DropPrivileges(account ? &*account : nullptr); !e.empty()) return e;
   NVGRED_LOG_INFO("privileges: %s", DescribePrivileges().c_str());
 
@@ -200,6 +203,14 @@ std::string Daemon::Setup(const Config& config) {
     threads_.emplace_back([this, w](std::stop_token stop) { worker_objects_[w]->Run(stop); });
   }
   drop_log_ = std::make_unique<DropLog>(kDropCount, std::chrono::seconds(config.daemon.drop_log_interval));
+  PublishPortLabels();
+  if (config.metrics.listen) {
+    metrics_.Start([this] { return PrometheusText(Snapshot()); });
+    const std::string a = virt::FormatIpAddress(config.metrics.listen->address);
+    NVGRED_LOG_INFO("metrics: http://%s:%u/metrics",
+                    (virt::IsIpv6(config.metrics.listen->address) ? "[" + a + "]" : a).c_str(),
+                    config.metrics.listen->port);
+  }
   NVGRED_LOG_INFO("up: %s", StatusLine().c_str());
   return "";
 }
@@ -464,6 +475,7 @@ void Daemon::PublishState(std::unique_ptr<DatapathState> next) {
 }
 
 Daemon::~Daemon() {
+  metrics_.Stop();  // its threads read the counters
   StopWorkers();
   ports_.clear();  // TAPs nvgred created go with their last queue
   if (control_fd_ >= 0) {
@@ -880,6 +892,7 @@ nlohmann::json Daemon::Reload() {
       worker_objects_[w]->WatchPort(slot, ports_[slot].tap.queue_fd(static_cast<unsigned>(w)));
     }
   }
+  PublishPortLabels();
   const std::string summary = diff.Summary();
   NVGRED_LOG_INFO("reloaded %s: %s", config_.file.c_str(), summary.c_str());
   notifier_.Ready(StatusLine());
@@ -906,54 +919,32 @@ nlohmann::json Daemon::Reload() {
           {"text", "reloaded " + config_.file + ": " + summary + "\n"}};
 }
 
-nlohmann::json Daemon::Stats() const {
-  std::vector<const WorkerCounters*> counters;
-  for (const auto& c : shared_->counters) counters.push_back(c.get());
-  const CounterTotals t = CounterTotals::Sum(counters);
-  nlohmann::json j;
-  j["workers"] = workers_;
-  j["uptime_seconds"] =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
-  nlohmann::json ports = nlohmann::json::array();
+void Daemon::PublishPortLabels() {
+  auto labels = std::make_shared<std::vector<PortLabel>>();
   for (std::size_t i = 0; i < ports_.size(); ++i) {
     if (!ports_[i].active) continue;
     const PortEntry& p = ports_[i].entry;
-    ports.push_back({{"tap", p.tap},
-                     {"vsid", p.vsid},
-                     {"mac", wire::FormatMac(p.mac)},
-                     {"rx_packets", t.ports[i].rx_packets},
-                     {"rx_bytes", t.ports[i].rx_bytes},
-                     {"tx_packets", t.ports[i].tx_packets},
-                     {"tx_bytes", t.ports[i].tx_bytes}});
+    labels->push_back({i, p.tap, p.vsid, wire::FormatMac(p.mac)});
   }
-  j["ports"] = ports;
-  j["tx"] = {{"packets", t.tx_packets},
-             {"bytes", t.tx_bytes},
-             {"lso_super_frames", t.tx_lso_super_frames},
-             {"lso_segments", t.tx_lso_segments},
-             {"uso_super_frames", t.tx_uso_super_frames},
-             {"uso_segments", t.tx_uso_segments},
-             {"checksum_offloads", t.tx_checksum_offloads},
-             {"flood_copies", t.tx_flood_copies},
-             {"coalesced", 0}};
-  j["rx"] = {{"packets", t.rx_packets},
-             {"bytes", t.rx_bytes},
-             {"delivered", t.rx_delivered},
-             {"data_valid", t.rx_data_valid},
-             {"lso_super_frames", t.rx_lso_super_frames},
-             {"lso_segments", t.rx_coalesced},
-             {"coalesced", t.rx_coalesced},
-             {"kernel_merged", t.rx_kernel_merged},
-             {"flow_id_nonzero", t.rx_flow_id_nonzero},
-             {"handoffs", t.rx_handoffs}};
-  j["other"] = {{"local_switched", t.local_switched},
-                {"neighbor_answered", t.neighbor_answered},
-                {"icmp_too_big_sent", t.icmp_too_big_sent}};
-  nlohmann::json drops = nlohmann::json::object();
-  for (std::size_t i = 0; i < kDropCount; ++i) drops[DropName(i)] = t.drops[i];
-  j["drops"] = drops;
-  j["rss_queues"] = t.rss_queues;
-  return j;
+  std::lock_guard lock(port_labels_mu_);
+  port_labels_ = std::move(labels);
 }
+
+StatsSnapshot Daemon::Snapshot() const {
+  std::vector<const WorkerCounters*> counters;
+  for (const auto& c : shared_->counters) counters.push_back(c.get());
+  StatsSnapshot s;
+  s.totals = CounterTotals::Sum(counters);
+  {
+    std::lock_guard lock(port_labels_mu_);
+    if (port_labels_) s.ports = *port_labels_;
+  }
+  s.workers = workers_;
+  s.uptime_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+  s.version = NVGRE_VERSION;
+  return s;
+}
+
+nlohmann::json Daemon::Stats() const { return StatsJson(Snapshot()); }
 
 }  // namespace nvgre::daemon

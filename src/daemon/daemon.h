@@ -31,6 +31,7 @@
 
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <variant>
@@ -39,8 +40,10 @@
 #include "daemon/config.h"
 #include "daemon/datapath.h"
 #include "daemon/drop_log.h"
+#include "daemon/metrics_server.h"
 #include "daemon/notify.h"
 #include "daemon/privileges.h"
+#include "daemon/stats.h"
 #include <nlohmann/json_fwd.hpp>
 #include "nvgre/io/tap.h"
 #include "nvgre/offload/adapter.h"
@@ -55,6 +58,8 @@ class Daemon {
   // Serves the control socket and signals until SIGINT/SIGTERM; returns the exit code.
   int Run();
 
+  // The counters with the port names; safe from any thread (the metrics server's too).
+  StatsSnapshot Snapshot() const;
   // Control requests (the control socket's commands), as JSON.
   nlohmann::json Stats() const;
   nlohmann::json Ports() const;
@@ -85,6 +90,8 @@ class Daemon {
   // Once a second (and at the watchdog's pace): drop log, STATUS=, WATCHDOG=1.
   void Tick();
   std::string StatusLine() const;
+  // The port names and VSIDs Snapshot() reports, after the ports changed (control thread).
+  void PublishPortLabels();
   // The datapath state for the current configuration, ports and records (the one place that
   // builds it: start, reload and policy updates all come through here). `previous` lends its
   // resolved next hops.
@@ -99,6 +106,9 @@ class Daemon {
 
   Config config_;
   Notifier notifier_;
+  MetricsServer metrics_;
+  mutable std::mutex port_labels_mu_;
+  std::shared_ptr<const std::vector<PortLabel>> port_labels_;  // guarded by port_labels_mu_
   std::unique_ptr<DropLog> drop_log_;
   std::vector<std::uint64_t> watchdog_heartbeats_;  // each worker's heartbeat last seen
   std::vector<std::chrono::steady_clock::time_point> progress_at_;  // ... and when it changed

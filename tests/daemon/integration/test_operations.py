@@ -22,6 +22,11 @@ Two hosts (topology.py), IPv4 underlay. Asserts:
   bad-inner-l4-checksum; NVGRE task offload off -> no offload on the TAP at all, plain frames
   (no LSO, no checksum offload, no DATA_VALID), transfer exact; on again restores them; an
   invalid value is NDIS_STATUS_INVALID_DATA and changes nothing.
+- metrics: GET /metrics (h1, [metrics] listen = "127.0.0.1:9469" in its namespace) parsed by
+  prometheus_client's text parser (Debian's python3-prometheus-client): every counter of
+  `ctl stats --json` is there under its Prometheus name with a value between two ctl snapshots
+  taken around the scrape, nothing else is (but build_info), every family has HELP and TYPE;
+  another path is 404.
 Needs root.
 """
 
@@ -388,6 +393,74 @@ def offloads(t, lab):
     check(t.ctl(1, "offload") == before, "... and the adapter is as before")
 
 
+# ---- metrics ------------------------------------------------------------------------------------
+
+SCRAPE = r'''
+import json, sys, urllib.request, urllib.error
+from prometheus_client.parser import text_string_to_metric_families
+text = urllib.request.urlopen("http://127.0.0.1:9469/metrics", timeout=10).read().decode()
+families = []
+for f in text_string_to_metric_families(text):
+    families.append({"name": f.name, "type": f.type, "help": f.documentation,
+                     "samples": [[s.name, s.labels, s.value] for s in f.samples]})
+try:
+    urllib.request.urlopen("http://127.0.0.1:9469/other", timeout=10)
+    other = 200
+except urllib.error.HTTPError as e:
+    other = e.code
+print(json.dumps({"families": families, "other": other}))
+'''
+
+
+def metrics(t, lab):
+    script = lab.write("scrape.py", SCRAPE)
+    before = t.ctl(1, "stats")
+    scraped = json.loads(t.hosts[1].run([PY, script]))
+    after = t.ctl(1, "stats")
+    samples = {}
+    for f in scraped["families"]:
+        for name, labels, value in f["samples"]:
+            samples[(name, tuple(sorted(labels.items())))] = value
+    types = {f["name"]: f["type"] for f in scraped["families"]}
+    check(all(f["help"] for f in scraped["families"]) and types["nvgred_drops"] == "counter" and
+          types["nvgred_rx_packets"] == "counter" and types["nvgred_workers"] == "gauge",
+          f"{len(types)} metric families, each with HELP; counters and gauges typed as such")
+    check(scraped["other"] == 404, "GET /other: 404")
+
+    # ctl stats --json -> the Prometheus sample that must carry the same counter.
+    def expected(stats):
+        e = {}
+        for p in stats["ports"]:
+            labels = (("port", p["tap"]), ("vsid", str(p["vsid"])))
+            for k in ("rx_packets", "rx_bytes", "tx_packets", "tx_bytes"):
+                e[(f"nvgred_{k}_total", labels)] = p[k]
+        for section in ("tx", "rx"):
+            for k, v in stats[section].items():
+                name = f"nvgred_underlay_{section}_{k}_total" if k in ("packets", "bytes") else f"nvgred_{section}_{k}_total"
+                e[(name, ())] = v
+        for k, v in stats["other"].items():
+            e[(f"nvgred_{k}_total", ())] = v
+        for reason, v in stats["drops"].items():
+            e[("nvgred_drops_total", (("reason", reason),))] = v
+        for q, v in enumerate(stats["rss_queues"]):
+            e[("nvgred_rss_queue_packets_total", (("queue", str(q)),))] = v
+        e[("nvgred_workers", ())] = stats["workers"]
+        return e
+
+    lo, hi = expected(before), expected(after)
+    missing = [k for k in lo if k not in samples]
+    outside = [(k, lo[k], samples[k], hi[k]) for k in lo if k in samples and not lo[k] <= samples[k] <= hi[k]]
+    extra = [k for k in samples if k not in lo and k[0] not in ("nvgred_uptime_seconds", "nvgred_build_info")]
+    check(not missing and not outside and not extra,
+          f"/metrics parsed by prometheus_client: the {len(lo)} values of ctl stats --json, each between "
+          f"the two snapshots around the scrape (missing {missing[:3]}, off {outside[:3]}, extra {extra[:3]})")
+    check(("nvgred_rx_packets_total", (("port", "nva"), ("vsid", "5001"))) in samples and
+          samples[("nvgred_drops_total", (("reason", "bad-inner-l4-checksum"),))] >= 5 and
+          before["uptime_seconds"] <= samples[("nvgred_uptime_seconds", ())] <= after["uptime_seconds"],
+          "nvgred_rx_packets_total{port=\"nva\",vsid=\"5001\"}, "
+          "nvgred_drops_total{reason=\"bad-inner-l4-checksum\"} (the offload test's 5), uptime")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--nvgred", required=True)
@@ -395,11 +468,13 @@ def main():
 
     def body(lab):
         os.chmod(lab.dir, 0o755)  # the setpriv clients (nobody) reach the socket
-        t = TwoHosts(lab, args.nvgred, sections={"control": [f'group = "{DAEMON_GID}"']}).build()
+        t = TwoHosts(lab, args.nvgred, sections={"control": [f'group = "{DAEMON_GID}"']},
+                     extra_config='[metrics]\nlisten = "127.0.0.1:9469"\n').build()
         check(ping(t.vm("a1").ns, "10.0.0.2"), "a1 -> a2")
         control_surface(t, lab, args.nvgred)
         reloads(t, lab)
         offloads(t, lab)
+        metrics(t, lab)
         check(t.alive(1) and t.alive(2), "both daemons still running")
 
     return run_test("no", body, time_limit=600)
