@@ -5,6 +5,9 @@ packages=(g++ cmake ninja-build pkg-config libpcap-dev libcli11-dev nlohmann-jso
           libgtest-dev libgmock-dev libbenchmark-dev tshark tcpdump
           clang-14 libclang-rt-14-dev     # clang-14 + libFuzzer: scripts/fuzz.sh
           libtomlplusplus-dev             # nvgred's configuration
+          libcap-ng-dev libsystemd-dev libcpp-httplib-dev   # nvgred: privileges, sd_notify, /metrics
+          python3-prometheus-client util-linux              # its operations tests (text parser,
+                                                            # setpriv / unshare for the unit's restrictions)
           iproute2 iputils-ping ethtool procps python3 python3-scapy iperf3   # nvgred's integration tests,
                                           # the scapy oracles of tests/virt
           openvswitch-switch)             # the Open vSwitch peer of the interop test

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <fstream>
 #include <set>
 #include <sstream>
 
@@ -110,6 +111,27 @@ TEST(StatsRegistry, PrometheusLines) {
   std::size_t drops = 0;
   for (const auto& l : lines) drops += l.rfind("nvgred_drops_total{", 0) == 0;
   EXPECT_EQ(drops, kDropCount);
+}
+
+// README "Metrics" lists every family /metrics has, and nothing else.
+TEST(StatsRegistry, ReadmeListsEveryMetric) {
+  std::ifstream f(std::string(NVGRE_SOURCE_DIR) + "/README.md");
+  std::ostringstream ss;
+  ss << f.rdbuf();
+  const std::string readme = ss.str();
+  const std::size_t begin = readme.find("<!-- metrics:begin -->");
+  const std::size_t end = readme.find("<!-- metrics:end -->");
+  ASSERT_NE(begin, std::string::npos);
+  ASSERT_NE(end, std::string::npos);
+  std::set<std::string> listed;
+  for (const std::string& l : Lines(readme.substr(begin, end - begin))) {
+    if (l.rfind("| `nvgred_", 0) == 0) listed.insert(l.substr(3, l.find('`', 3) - 3));
+  }
+  std::set<std::string> exported;
+  for (const std::string& l : Lines(PrometheusText(Example()))) {
+    if (l.rfind("# TYPE ", 0) == 0) exported.insert(l.substr(7, l.find(' ', 7) - 7));
+  }
+  EXPECT_EQ(listed, exported);
 }
 
 TEST(StatsRegistry, LabelValuesAreEscaped) {
