@@ -40,6 +40,22 @@ bool WriteAll(int fd, const std::string& s) {
 
 }  // namespace
 
+std::variant<ControlRequest, std::string> ParseControlRequest(const nlohmann::json& request) {
+  if (!request.is_object()) return std::string("request is not a JSON object");
+  ControlRequest r;
+  const auto command = request.find("command");
+  if (command == request.end() || !command->is_string()) return std::string("\"command\" is not a string");
+  r.command = command->get<std::string>();
+  if (const auto args = request.find("args"); args != request.end()) {
+    if (!args->is_array()) return std::string("\"args\" is not a list of strings");
+    for (const auto& v : *args) {
+      if (!v.is_string()) return std::string("\"args\" is not a list of strings");
+      r.args.push_back(v.get<std::string>());
+    }
+  }
+  return r;
+}
+
 int ListenControlSocket(const std::string& path, int group, int dir_owner, std::string* error) {
   sockaddr_un a{};
   if (!FillAddress(path, a, error)) return -1;
@@ -171,7 +187,14 @@ int RunCtl(const std::string& socket_path, const std::string& command, const std
   } else if (const auto t = parsed.find("text"); t != parsed.end() && t->is_string()) {
     out << t->get<std::string>();
   } else {
-    out << FormatResultText(command, result);
+    // A reply of another shape than this ctl knows (another nvgred version) is an error, not a
+    // crash: the formatters read members with nlohmann's checked accessors.
+    try {
+      out << FormatResultText(command, result);
+    } catch (const nlohmann::json::exception& e) {
+      err << "nvgred ctl: unexpected reply to '" << command << "' (" << e.what() << "); --json prints it\n";
+      return 1;
+    }
   }
   return 0;
 }

@@ -15,6 +15,7 @@
 #include <functional>
 #include <iosfwd>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -22,6 +23,14 @@
 namespace nvgre::daemon {
 
 inline constexpr std::size_t kMaxRequestBytes = 64 * 1024;
+
+// A request as the daemon reads it: {"command": string, "args": [string...]} ("args" optional).
+struct ControlRequest {
+  std::string command;
+  std::vector<std::string> args;
+};
+// The request, or why it is not one (a message for the reply). Never throws.
+std::variant<ControlRequest, std::string> ParseControlRequest(const nlohmann::json& request);
 
 // Creates the socket's directory if needed (owned by `dir_owner` when that is not -1, so that a
 // daemon that becomes that user can remove its socket at exit), replaces a stale socket file
@@ -40,7 +49,8 @@ int RunCtl(const std::string& socket_path, const std::string& command, const std
            bool json, std::ostream& out, std::ostream& err);
 
 // The human text of a result the daemon sends without one (stats, ports, lookup, subnets,
-// version); other commands: the JSON, indented.
+// version); other commands: the JSON, indented. Throws nlohmann::json::exception when a member
+// has another type than the daemon gives it (RunCtl reports that as an error).
 std::string FormatResultText(const std::string& command, const nlohmann::json& result);
 std::string FormatStatsText(const nlohmann::json& stats);
 

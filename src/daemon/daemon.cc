@@ -606,15 +606,10 @@ std::string Daemon::StatusLine() const {
 }
 
 nlohmann::json Daemon::HandleRequest(const nlohmann::json& request) {
-  const std::string command = request.value("command", std::string());
-  std::vector<std::string> args;
-  if (const auto a = request.find("args"); a != request.end()) {
-    if (!a->is_array()) return Error("\"args\" is not a list of strings");
-    for (const auto& v : *a) {
-      if (!v.is_string()) return Error("\"args\" is not a list of strings");
-      args.push_back(v.get<std::string>());
-    }
-  }
+  auto parsed = ParseControlRequest(request);
+  if (auto* e = std::get_if<std::string>(&parsed)) return Error(*e);
+  const std::string command = std::move(std::get<ControlRequest>(parsed).command);
+  const std::vector<std::string> args = std::move(std::get<ControlRequest>(parsed).args);
   auto ok = [](nlohmann::json result) { return nlohmann::json{{"ok", true}, {"result", std::move(result)}}; };
   static constexpr std::array<std::string_view, 6> kPlain{"stats", "ports", "lookup", "subnets", "version", "reload"};
   if (std::find(kPlain.begin(), kPlain.end(), command) != kPlain.end() && !args.empty()) {
