@@ -187,33 +187,40 @@ int RunCtl(const std::string& socket_path, const std::string& command, const std
   } else if (const auto t = parsed.find("text"); t != parsed.end() && t->is_string()) {
     out << t->get<std::string>();
   } else {
-    // A reply of another shape than this ctl knows (another nvgred version) is an error, not a
-    // crash: the formatters read members with nlohmann's checked accessors.
-    try {
-      out << FormatResultText(command, result);
-    } catch (const nlohmann::json::exception& e) {
-      err << "nvgred ctl: unexpected reply to '" << command << "' (" << e.what() << "); --json prints it\n";
-      return 1;
-    }
+    out << FormatResultText(command, result);
   }
   return 0;
 }
 
 namespace {
+
+// The formatters read whatever reply they get without throwing or converting numbers: a member
+// is printed as the daemon sent it (a string as is, anything else as JSON), "-" when absent.
 const nlohmann::json& Member(const nlohmann::json& j, const char* key) {
   static const nlohmann::json kNull;
+  if (!j.is_object()) return kNull;
   const auto it = j.find(key);
   return it == j.end() ? kNull : *it;
 }
-}  // namespace
 
-namespace {
+const nlohmann::json& Elements(const nlohmann::json& j) {
+  static const nlohmann::json kEmpty = nlohmann::json::array();
+  return j.is_array() ? j : kEmpty;
+}
 
-std::string Join(const nlohmann::json& list, const char* separator = ",") {
+std::string Text(const nlohmann::json& v) {
+  if (v.is_null()) return "-";
+  if (v.is_string()) return v.get_ref<const std::string&>().empty() ? "-" : v.get_ref<const std::string&>();
+  return v.dump();
+}
+
+std::string Text(const nlohmann::json& j, const char* key) { return Text(Member(j, key)); }
+
+std::string Join(const nlohmann::json& list) {
   std::string out;
-  for (const auto& v : list) {
-    if (!out.empty()) out += separator;
-    out += (v.is_string() ? v.get<std::string>() : v.dump());
+  for (const auto& v : Elements(list)) {
+    if (!out.empty()) out += ",";
+    out += Text(v);
   }
   return out.empty() ? "-" : out;
 }
@@ -223,16 +230,13 @@ std::string FormatPortsText(const nlohmann::json& ports) {
   o << std::left << std::setw(6) << "slot" << std::setw(16) << "tap" << std::setw(10) << "vsid"
     << std::setw(19) << "mac" << std::setw(7) << "mtu" << std::setw(16) << "netns" << std::setw(8)
     << "queues" << std::setw(25) << "offloads" << std::setw(5) << "vmq" << "ip\n";
-  for (const auto& p : ports) {
-    const auto& vmq = Member(p, "vmq_filter");
-    o << std::setw(6) << p.value("slot", 0) << std::setw(16) << p.value("tap", std::string())
-      << std::setw(10) << p.value("vsid", 0) << std::setw(19) << p.value("mac", std::string())
-      << std::setw(7) << p.value("mtu", 0) << std::setw(16)
-      << (p.value("netns", std::string()).empty() ? "-" : p.value("netns", std::string()))
-      << std::setw(8) << p.value("queues", 0) << std::setw(25) << Join(Member(p, "offloads"))
-      << std::setw(5) << (vmq.is_number() ? vmq.dump() : "-") << Join(Member(p, "ip")) << "\n";
+  for (const auto& p : Elements(ports)) {
+    o << std::setw(6) << Text(p, "slot") << std::setw(16) << Text(p, "tap") << std::setw(10) << Text(p, "vsid")
+      << std::setw(19) << Text(p, "mac") << std::setw(7) << Text(p, "mtu") << std::setw(16) << Text(p, "netns")
+      << std::setw(8) << Text(p, "queues") << std::setw(25) << Join(Member(p, "offloads")) << std::setw(5)
+      << Text(p, "vmq_filter") << Join(Member(p, "ip")) << "\n";
   }
-  if (ports.empty()) o << "(no ports)\n";
+  if (Elements(ports).empty()) o << "(no ports)\n";
   return o.str();
 }
 
@@ -240,12 +244,11 @@ std::string FormatLookupText(const nlohmann::json& records) {
   std::ostringstream o;
   o << std::left << std::setw(10) << "vsid" << std::setw(19) << "mac" << std::setw(26) << "provider"
     << std::setw(8) << "source" << "ip\n";
-  for (const auto& r : records) {
-    o << std::setw(10) << r.value("vsid", 0) << std::setw(19) << r.value("mac", std::string())
-      << std::setw(26) << r.value("provider", std::string()) << std::setw(8)
-      << r.value("source", std::string()) << Join(Member(r, "ip")) << "\n";
+  for (const auto& r : Elements(records)) {
+    o << std::setw(10) << Text(r, "vsid") << std::setw(19) << Text(r, "mac") << std::setw(26)
+      << Text(r, "provider") << std::setw(8) << Text(r, "source") << Join(Member(r, "ip")) << "\n";
   }
-  if (records.empty()) o << "(no lookup records)\n";
+  if (Elements(records).empty()) o << "(no lookup records)\n";
   return o.str();
 }
 
@@ -253,14 +256,18 @@ std::string FormatSubnetsText(const nlohmann::json& subnets) {
   std::ostringstream o;
   o << std::left << std::setw(10) << "vsid" << std::setw(11) << "flood" << std::setw(26) << "group"
     << std::setw(30) << "ports" << "providers (flood copies)\n";
-  for (const auto& s : subnets) {
-    const auto& group = Member(s, "multicast_group");
-    o << std::setw(10) << s.value("vsid", 0) << std::setw(11) << s.value("flood", std::string())
-      << std::setw(26) << (group.is_string() ? group.get<std::string>() : "-") << std::setw(30)
-      << Join(Member(s, "ports")) << Join(Member(s, "flood_providers")) << "\n";
+  for (const auto& s : Elements(subnets)) {
+    o << std::setw(10) << Text(s, "vsid") << std::setw(11) << Text(s, "flood") << std::setw(26)
+      << Text(s, "multicast_group") << std::setw(30) << Join(Member(s, "ports"))
+      << Join(Member(s, "flood_providers")) << "\n";
   }
-  if (subnets.empty()) o << "(no subnets)\n";
+  if (Elements(subnets).empty()) o << "(no subnets)\n";
   return o.str();
+}
+
+void Pairs(std::ostringstream& o, const nlohmann::json& section) {
+  if (!section.is_object()) return;
+  for (const auto& [k, v] : section.items()) o << " " << k << "=" << Text(v);
 }
 
 }  // namespace
@@ -270,40 +277,42 @@ std::string FormatResultText(const std::string& command, const nlohmann::json& r
   if (command == "ports") return FormatPortsText(Member(result, "ports"));
   if (command == "lookup") return FormatLookupText(Member(result, "records"));
   if (command == "subnets") return FormatSubnetsText(Member(result, "subnets"));
-  if (command == "version") return "nvgred " + result.value("version", std::string("?")) + "\n";
+  if (command == "version") return "nvgred " + Text(result, "version") + "\n";
   return result.dump(2) + "\n";
 }
 
 std::string FormatStatsText(const nlohmann::json& s) {
   std::ostringstream o;
-  auto num = [](const nlohmann::json& j, const char* k) { return j.value(k, std::uint64_t{0}); };
-  o << "workers " << s.value("workers", 0) << ", up " << s.value("uptime_seconds", 0.0) << " s\n";
+  o << "workers " << Text(s, "workers") << ", up " << Text(s, "uptime_seconds") << " s\n";
   o << "ports:\n";
   o << "  " << std::left << std::setw(16) << "tap" << std::setw(10) << "vsid" << std::setw(19)
     << "mac" << std::right << std::setw(12) << "rx packets" << std::setw(14) << "rx bytes"
     << std::setw(12) << "tx packets" << std::setw(14) << "tx bytes" << "\n";
-  for (const auto& p : Member(s, "ports")) {
-    o << "  " << std::left << std::setw(16) << p.value("tap", std::string()) << std::setw(10)
-      << p.value("vsid", 0) << std::setw(19) << p.value("mac", std::string()) << std::right
-      << std::setw(12) << num(p, "rx_packets") << std::setw(14) << num(p, "rx_bytes")
-      << std::setw(12) << num(p, "tx_packets") << std::setw(14) << num(p, "tx_bytes") << "\n";
+  for (const auto& p : Elements(Member(s, "ports"))) {
+    o << "  " << std::left << std::setw(16) << Text(p, "tap") << std::setw(10) << Text(p, "vsid")
+      << std::setw(19) << Text(p, "mac") << std::right << std::setw(12) << Text(p, "rx_packets")
+      << std::setw(14) << Text(p, "rx_bytes") << std::setw(12) << Text(p, "tx_packets") << std::setw(14)
+      << Text(p, "tx_bytes") << "\n";
   }
   for (const char* dir : {"tx", "rx"}) {
     o << dir << ":";
-    for (const auto& [k, v] : Member(s, dir).items()) o << " " << k << "=" << v;
+    Pairs(o, Member(s, dir));
     o << "\n";
   }
   o << "rss queues (packets per worker):";
-  for (const auto& v : Member(s, "rss_queues")) o << " " << v;
+  for (const auto& v : Elements(Member(s, "rss_queues"))) o << " " << Text(v);
   o << "\n";
   o << "other:";
-  for (const auto& [k, v] : Member(s, "other").items()) o << " " << k << "=" << v;
+  Pairs(o, Member(s, "other"));
   o << "\ndrops (non-zero):\n";
   bool any = false;
-  for (const auto& [k, v] : Member(s, "drops").items()) {
-    if (v.get<std::uint64_t>() == 0) continue;
-    any = true;
-    o << "  " << std::left << std::setw(32) << k << std::right << v << "\n";
+  const nlohmann::json& drops = Member(s, "drops");
+  if (drops.is_object()) {
+    for (const auto& [k, v] : drops.items()) {
+      if (v == 0) continue;
+      any = true;
+      o << "  " << std::left << std::setw(32) << k << std::right << Text(v) << "\n";
+    }
   }
   if (!any) o << "  none\n";
   return o.str();

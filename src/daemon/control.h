@@ -49,8 +49,8 @@ int RunCtl(const std::string& socket_path, const std::string& command, const std
            bool json, std::ostream& out, std::ostream& err);
 
 // The human text of a result the daemon sends without one (stats, ports, lookup, subnets,
-// version); other commands: the JSON, indented. Throws nlohmann::json::exception when a member
-// has another type than the daemon gives it (RunCtl reports that as an error).
+// version); other commands: the JSON, indented. Any JSON is accepted (a member of another type
+// is printed as JSON; nothing throws, no number is converted).
 std::string FormatResultText(const std::string& command, const nlohmann::json& result);
 std::string FormatStatsText(const nlohmann::json& stats);
 
