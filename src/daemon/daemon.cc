@@ -611,7 +611,8 @@ nlohmann::json Daemon::HandleRequest(const nlohmann::json& request) {
   const std::string command = std::move(std::get<ControlRequest>(parsed).command);
   const std::vector<std::string> args = std::move(std::get<ControlRequest>(parsed).args);
   auto ok = [](nlohmann::json result) { return nlohmann::json{{"ok", true}, {"result", std::move(result)}}; };
-  static constexpr std::array<std::string_view, 6> kPlain{"stats", "ports", "lookup", "subnets", "version", "reload"};
+  static constexpr std::array<std::string_view, 6> kPlain{"stats",   "ports",   "lookup",
+                                                          "subnets", "version", "reload"};
   if (std::find(kPlain.begin(), kPlain.end(), command) != kPlain.end() && !args.empty()) {
     return Error(command + " takes no arguments, got '" + args.front().substr(0, 64) + "'");
   }
@@ -629,7 +630,8 @@ nlohmann::json Daemon::HandleRequest(const nlohmann::json& request) {
                          (config->encapsulated_offload_active() ? "active (GRE_MAC)" : "inactive") + "\n";
       text += "Hardware capabilities (OID_TCP_OFFLOAD_HARDWARE_CAPABILITIES):\n" +
               Indented(adapter_->HardwareCapabilities().ToString());
-      text += "Current configuration (OID_TCP_OFFLOAD_CURRENT_CONFIG):\n" + Indented(config->current.ToString());
+      text += "Current configuration (OID_TCP_OFFLOAD_CURRENT_CONFIG):\n" +
+              Indented(config->current.ToString());
       text += "Keywords (as the adapter would persist them):\n";
       const offload::Keywords kw = adapter_->keywords();
       for (std::size_t i = 0; i < offload::kKeywordCount; ++i) {
@@ -641,7 +643,8 @@ nlohmann::json Daemon::HandleRequest(const nlohmann::json& request) {
       return reply;
     }
     if (args.front() == "set") return OffloadSet(std::vector<std::string>(args.begin() + 1, args.end()));
-    return Error("offload: unknown subcommand '" + args.front().substr(0, 64) + "' (offload, offload set KEY=VALUE...)");
+    return Error("offload: unknown subcommand '" + args.front().substr(0, 64) +
+                 "' (offload, offload set KEY=VALUE...)");
   }
   return Error("unknown command '" + command.substr(0, 64) +
                "' (commands: stats, ports, lookup, subnets, offload, offload set, version, reload)");
@@ -752,7 +755,8 @@ nlohmann::json Daemon::OffloadSet(const std::vector<std::string>& words) {
     NVGRED_LOG_INFO("%s (0x%08x): %s", std::string(offload::ToString(s.code)).c_str(),
                     static_cast<unsigned>(s.code), OffloadSummary(s.offload).c_str());
   });
-  const std::string status = std::string(offload::ToString(st)) + " (" + Hex32(static_cast<std::uint32_t>(st)) + ")";
+  const std::string status =
+      std::string(offload::ToString(st)) + " (" + Hex32(static_cast<std::uint32_t>(st)) + ")";
   NVGRED_LOG_INFO("offload set %s: OID_TCP_OFFLOAD_PARAMETERS %s", [&] {
     std::string all;
     for (const auto& w : words) {
@@ -857,7 +861,9 @@ nlohmann::json Daemon::Reload() {
   PublishState(BuildState(shared_->state.Read()));
   for (const std::size_t slot : removed) {
     Port& port = ports_[slot];
-    for (std::size_t w = 0; w < worker_objects_.size(); ++w) worker_objects_[w]->UnwatchPort(port.tap.queue_fd(static_cast<unsigned>(w)));
+    for (std::size_t w = 0; w < worker_objects_.size(); ++w) {
+      worker_objects_[w]->UnwatchPort(port.tap.queue_fd(static_cast<unsigned>(w)));
+    }
     NVGRED_LOG_INFO("port %s: removed (slot %zu)", port.entry.tap.c_str(), slot);
     port.tap.Close();
     port.entry = PortEntry{};

@@ -20,11 +20,12 @@ struct Row {
 };
 
 constexpr std::array<Row, 22> kRows{{
-    {"tx", "packets", "underlay_tx_packets", "NVGRE datagrams sent on the underlay", &CounterTotals::tx_packets},
+    {"tx", "packets", "underlay_tx_packets", "NVGRE datagrams sent on the underlay",
+     &CounterTotals::tx_packets},
     {"tx", "bytes", "underlay_tx_bytes", "bytes of NVGRE datagrams sent on the underlay (IP header on)",
      &CounterTotals::tx_bytes},
-    {"tx", "lso_super_frames", "tx_lso_super_frames", "TCP super-frames from VMs the Tx engine segmented (LSOv2)",
-     &CounterTotals::tx_lso_super_frames},
+    {"tx", "lso_super_frames", "tx_lso_super_frames",
+     "TCP super-frames from VMs the Tx engine segmented (LSOv2)", &CounterTotals::tx_lso_super_frames},
     {"tx", "lso_segments", "tx_lso_segments", "segments those TCP super-frames became",
      &CounterTotals::tx_lso_segments},
     {"tx", "uso_super_frames", "tx_uso_super_frames", "UDP super-frames from VMs the Tx engine segmented (USO)",
@@ -36,15 +37,17 @@ constexpr std::array<Row, 22> kRows{{
     {"tx", "flood_copies", "tx_flood_copies", "encapsulated copies of broadcast/multicast frames",
      &CounterTotals::tx_flood_copies},
     {"tx", "coalesced", "tx_coalesced", "always 0 (coalescing is a receive-side operation)", nullptr},
-    {"rx", "packets", "underlay_rx_packets", "NVGRE datagrams received from the underlay", &CounterTotals::rx_packets},
+    {"rx", "packets", "underlay_rx_packets", "NVGRE datagrams received from the underlay",
+     &CounterTotals::rx_packets},
     {"rx", "bytes", "underlay_rx_bytes", "bytes of NVGRE datagrams received from the underlay",
      &CounterTotals::rx_bytes},
     {"rx", "delivered", "rx_delivered", "inner frames written to VM TAPs", &CounterTotals::rx_delivered},
     {"rx", "data_valid", "rx_data_valid", "inner frames handed to VMs with checksums validated (DATA_VALID)",
      &CounterTotals::rx_data_valid},
-    {"rx", "lso_super_frames", "rx_lso_super_frames", "GSO frames written to VMs (coalesced by nvgred or the kernel)",
-     &CounterTotals::rx_lso_super_frames},
-    {"rx", "lso_segments", "rx_lso_segments", "segments merged into those GSO frames", &CounterTotals::rx_coalesced},
+    {"rx", "lso_super_frames", "rx_lso_super_frames",
+     "GSO frames written to VMs (coalesced by nvgred or the kernel)", &CounterTotals::rx_lso_super_frames},
+    {"rx", "lso_segments", "rx_lso_segments", "segments merged into those GSO frames",
+     &CounterTotals::rx_coalesced},
     {"rx", "coalesced", "rx_coalesced", "segments merged into larger frames toward VMs",
      &CounterTotals::rx_coalesced},
     {"rx", "kernel_merged", "rx_kernel_merged", "datagrams the underlay's GRO merged, delivered as GSO frames",
@@ -56,8 +59,8 @@ constexpr std::array<Row, 22> kRows{{
      &CounterTotals::local_switched},
     {"other", "neighbor_answered", "neighbor_answered", "ARP requests / Neighbor Solicitations answered",
      &CounterTotals::neighbor_answered},
-    {"other", "icmp_too_big_sent", "icmp_too_big_sent", "ICMP Fragmentation Needed / Packet Too Big sent to VMs",
-     &CounterTotals::icmp_too_big_sent},
+    {"other", "icmp_too_big_sent", "icmp_too_big_sent",
+     "ICMP Fragmentation Needed / Packet Too Big sent to VMs", &CounterTotals::icmp_too_big_sent},
 }};
 
 struct PortRow {
@@ -72,7 +75,8 @@ constexpr std::array<PortRow, 4> kPortRows{{
     {"rx_packets", "rx_packets", "frames a VM sent (read from its TAP; a super-frame counts once)",
      &CounterTotals::Port::rx_packets},
     {"rx_bytes", "rx_bytes", "bytes of the frames a VM sent", &CounterTotals::Port::rx_bytes},
-    {"tx_packets", "tx_packets", "frames delivered to a VM (written to its TAP)", &CounterTotals::Port::tx_packets},
+    {"tx_packets", "tx_packets", "frames delivered to a VM (written to its TAP)",
+     &CounterTotals::Port::tx_packets},
     {"tx_bytes", "tx_bytes", "bytes of the frames delivered to a VM", &CounterTotals::Port::tx_bytes},
 }};
 
