@@ -243,6 +243,11 @@ def reloads(t, lab):
     wait_for(lambda: d1.ns.ok("ip link show nvd"), 10, "TAP nvd in d1")
     d1.ns.run(f"ip link set nvd up && ip addr add {d1.ipv4}/24 dev nvd")
     check(ping(t.vm("b1").ns, "10.0.0.4"), "b1 -> d1 (added by a reload) on one host")
+    nvd = next(p for p in t.ctl(1, "ports")["ports"] if p["tap"] == "nvd")
+    filters = {f["mac"]: f for f in t.ctl(1, "offload")["vmq"]["filters"]}
+    check(nvd["vmq_filter"] == nvd["slot"] + 1 and filters[d1.mac]["queue_id"] == nvd["slot"] + 1 and
+          filters[d1.mac]["encapsulation_gre"],
+          f"its VMQ filter: its MAC on queue {nvd['slot'] + 1}, tested on the inner header")
     write_config(t, 2)
     r = reload_ok(t, 2)
     check(r["lookups_added"] == 1, "h2 reloaded with a lookup record for d1")
@@ -254,7 +259,9 @@ def reloads(t, lab):
     check(r["ports_removed"] == ["nvd"], "reload removed nvd")
     check(not d1.ns.ok("ip link show nvd"), "its TAP is gone from d1's namespace")
     check(not t.vm("b2").ns.ok("ping -c 2 -W 1 10.0.0.4", timeout=10), "d1 no longer answers")
-    check("nvd" not in [p["tap"] for p in t.ctl(1, "ports")["ports"]], "ctl ports no longer lists it")
+    check("nvd" not in [p["tap"] for p in t.ctl(1, "ports")["ports"]] and
+          d1.mac not in [f["mac"] for f in t.ctl(1, "offload")["vmq"]["filters"]],
+          "ctl ports no longer lists it, and its VMQ filter is gone")
 
     # SIGHUP reloads (here: the outer TTL).
     lab.write("h1.toml", base.replace("mtu = 1500\n", "mtu = 1500\nttl = 33\n"))
