@@ -15,6 +15,7 @@
 #   NVGRE_FUZZ_BUILD_DIR  build directory (default build/fuzz)
 #   NVGRE_FUZZ_CXX        clang++ to use (default clang++-14; CC is derived from it)
 #   NVGRE_FUZZ_JOBS       build parallelism (default 2)
+#   NVGRE_FUZZ_PARALLEL   fuzz targets run at once (default: the number of cores)
 #   NVGRE_FUZZ_IGNORE     comma-separated ids of open findings to look past (fuzz_util.h)
 #   NVGRE_FUZZ_ARGS       extra libFuzzer flags, e.g. "-jobs=2 -workers=2"
 set -uo pipefail
@@ -26,6 +27,7 @@ build="${NVGRE_FUZZ_BUILD_DIR:-$root/build/fuzz}"
 cxx="${NVGRE_FUZZ_CXX:-clang++-14}"
 cc="${cxx/clang++/clang}"
 jobs="${NVGRE_FUZZ_JOBS:-2}"
+parallel="${NVGRE_FUZZ_PARALLEL:-$(nproc)}"
 
 if ! [[ "$seconds" =~ ^[0-9]+$ ]] || [ "$seconds" -lt 1 ]; then
   echo "usage: $0 [SECONDS] [TARGET...]" >&2
@@ -87,21 +89,23 @@ max_len_of() {
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:symbolize=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 
-status=0
-summary=()
-for t in "${targets[@]}"; do
-  bin="$build/fuzz/${t}_fuzz"
+# One target: replay its regressions, fuzz it, copy what it finds. Its summary line goes to
+# fuzz-logs/<target>.summary and it returns 1 on a finding.
+fuzz_one() {
+  local t="$1" status=0
+  local bin="$build/fuzz/${t}_fuzz"
   if [ ! -x "$bin" ]; then
     echo "fuzz.sh: no fuzzer $t (built: $(tr '\n' ' ' <"$build/fuzz/targets.txt"))" >&2
-    status=1
-    continue
+    return 1
   fi
+  local regressions seeds work artifacts log what open_findings old f msg dict rc found a known m dest execs last cov ft corp
   regressions="$root/fuzz/regressions/$t"
   seeds="$root/fuzz/corpus/$t"
   work="$build/fuzz-work/$t"
   artifacts="$build/fuzz-artifacts/$t"
   log="$build/fuzz-logs/$t.log"
   mkdir -p "$regressions" "$work" "$artifacts" "$(dirname "$log")"
+  rm -f "$build/fuzz-logs/$t.summary"
   rm -f "$artifacts"/*
 
   # 1. The regressions must all pass. What the failing ones report is remembered, so that the
@@ -161,8 +165,30 @@ for t in "${targets[@]}"; do
   cov="$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$last")"
   ft="$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$last")"
   corp="$(sed -n 's/.* corp: \([0-9]*\)\/.*/\1/p' <<<"$last")"
-  summary+=("$(printf '%-12s %10s execs  cov %-5s ft %-6s corpus %-5s %s' "$t" "${execs:-?}" \
-    "${cov:-?}" "${ft:-?}" "${corp:-?}" "$([ "$found" -eq 1 ] && echo FINDING || echo ok)")")
+  printf '%-12s %10s execs  cov %-5s ft %-6s corpus %-5s %s\n' "$t" "${execs:-?}" \
+    "${cov:-?}" "${ft:-?}" "${corp:-?}" "$([ "$found" -eq 1 ] && echo FINDING || echo ok)" \
+    >"$build/fuzz-logs/$t.summary"
+  return "$status"
+}
+
+# Targets run side by side, one per core (each libFuzzer process is single-threaded).
+status=0
+running=0
+for t in "${targets[@]}"; do
+  if [ "$running" -ge "$parallel" ]; then
+    wait -n || status=1
+    running=$((running - 1))
+  fi
+  fuzz_one "$t" &
+  running=$((running + 1))
+done
+while [ "$running" -gt 0 ]; do
+  wait -n || status=1
+  running=$((running - 1))
+done
+summary=()
+for t in "${targets[@]}"; do
+  [ -f "$build/fuzz-logs/$t.summary" ] && summary+=("$(cat "$build/fuzz-logs/$t.summary")")
 done
 
 echo
