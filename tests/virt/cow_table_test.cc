@@ -129,6 +129,12 @@ TEST(CowTable, AnEditClonesOnlyTheShardItTouches) {
   EXPECT_FALSE(t.Erase(Key{100001}));
   EXPECT_EQ(t.SharedShards(published), shards - 1);
   EXPECT_EQ(t.size(), 100000u);
+  // Clearing the working copy leaves the published one whole.
+  t.Clear();
+  EXPECT_EQ(t.size(), 0u);
+  EXPECT_EQ(t.Find(Key{7}), nullptr);
+  EXPECT_EQ(*published.Find(Key{7}), 1u);
+  EXPECT_EQ(published.size(), 100000u);
 }
 
 }  // namespace

@@ -171,6 +171,7 @@ class CowTable {
   }
 
   void Clear() {
+    shards_.clear();  // nothing to carry over
     size_ = 0;
     Reshard(0);
   }
