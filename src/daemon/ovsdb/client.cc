@@ -550,6 +550,7 @@ struct Client::Loop {
         ++probes;
         probe_sent = true;
         probe_sent_at = now;
+        status_dirty = true;
       } else if (probe_sent && now - probe_sent_at > probe) {
         Fail(now, "no answer to the inactivity probe in " + std::to_string(probe.count()) + " ms",
              state == State::kSynced);
@@ -560,6 +561,7 @@ struct Client::Loop {
       ++txn_failed;
       last_error = "transact: no reply in " + std::to_string(kTransactTimeout.count()) + " ms";
       NVGRED_LOG_WARN("ovsdb: %s", last_error.c_str());
+      status_dirty = true;
       publish_dirty = true;
       publish_retry_at = now + publish_backoff;
       if (txn_on_writer) WriterFailed(now, "transaction timed out");
