@@ -208,10 +208,13 @@ struct Client::Loop {
       Fail(now, "the server has no database " + db(), state == State::kSynced);
       return false;
     }
-    model = row->value("model", json("standalone")).is_string() ? row->value("model", std::string("standalone")) : "?";
+    // An initial or inserted row leaves out the columns at their defaults (ovsdb-server(7)
+    // §4.1.14): "" for model, false for connected and leader.
+    model = ReadString(row->value("model", json(""))).value_or("?");
     clustered = model == "clustered";
-    const bool connected = ReadBoolean(row->value("connected", json(true))).value_or(true);
-    leader = ReadBoolean(row->value("leader", json(true))).value_or(true);
+    const bool connected = ReadBoolean(row->value("connected", json(false))).value_or(false);
+    leader = ReadBoolean(row->value("leader", json(false))).value_or(false);
+    if (!clustered) leader = true;  // standalone (or a relay, which forwards): any write goes
     status_dirty = true;
     if (clustered && !connected) {
       Fail(now, "this member is not connected to its cluster (its data may be stale)", state == State::kSynced);
