@@ -303,6 +303,15 @@ std::string FormatStatsText(const nlohmann::json& s) {
     }
   }
   if (!any) o << "  none\n";
+  if (const nlohmann::json& db = Member(s, "ovsdb"); db.is_object()) {
+    o << "ovsdb:";
+    for (const auto& [k, v] : db.items()) {
+      if (!v.is_object()) o << " " << k << "=" << Text(v);
+    }
+    o << "\n  rows refused (total):";
+    Pairs(o, Member(db, "refused_rows"));
+    o << "\n";
+  }
   return o.str();
 }
 

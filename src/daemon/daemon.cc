@@ -203,16 +203,8 @@ std::string Daemon::Setup(const Config& config) {
   for (std::size_t w = 0; w < workers_; ++w) {
     threads_.emplace_back([this, w](std::stop_token stop) { worker_objects_[w]->Run(stop); });
   }
-  drop_log_ = std::make_unique<DropLog>(kDropCount, std::chrono::seconds(config.daemon.drop_log_interval));
-  PublishPortLabels();
-  if (config.metrics.listen) {
-    metrics_.Start([this] { return PrometheusText(Snapshot()); });
-    const std::string a = virt::FormatIpAddress(config.metrics.listen->address);
-    NVGRED_LOG_INFO("metrics: http://%s:%u/metrics",
-                    (virt::IsIpv6(config.metrics.listen->address) ? "[" + a + "]" : a).c_str(),
-                    config.metrics.listen->port);
-  }
-  // [policy] ovsdb: the client runs on its own thread; its updates come through an eventfd.
+  // [policy] ovsdb: the client runs on its own thread; its updates come through an eventfd. Before
+  // the metrics endpoint, whose threads read its counters (Snapshot).
   if (!config.policy.ovsdb.empty()) {
     ovsdb::ClientOptions o;
     for (const std::string& text : config.policy.ovsdb) {
@@ -232,6 +224,15 @@ std::string Daemon::Setup(const Config& config) {
     NVGRED_LOG_INFO("ovsdb: database %s on %zu remote(s), switch %s%s", config.policy.database.c_str(),
                     config.policy.ovsdb.size(), OvsdbView().switch_name.c_str(),
                     config.policy.publish ? "" : " (not publishing)");
+  }
+  drop_log_ = std::make_unique<DropLog>(kDropCount, std::chrono::seconds(config.daemon.drop_log_interval));
+  PublishPortLabels();
+  if (config.metrics.listen) {
+    metrics_.Start([this] { return PrometheusText(Snapshot()); });
+    const std::string a = virt::FormatIpAddress(config.metrics.listen->address);
+    NVGRED_LOG_INFO("metrics: http://%s:%u/metrics",
+                    (virt::IsIpv6(config.metrics.listen->address) ? "[" + a + "]" : a).c_str(),
+                    config.metrics.listen->port);
   }
   NVGRED_LOG_INFO("up: %s", StatusLine().c_str());
   return "";
@@ -274,9 +275,11 @@ void Daemon::OnOvsdbUpdate() {
       NVGRED_LOG_INFO("port %s: vsid %u (bound by the OVSDB; was %u)", port.entry.tap.c_str(), after, before);
     }
   }
+  const bool rebound = u->bindings != port_bindings_;
   ovsdb_layer_ = std::move(u->layer);
   port_bindings_ = std::move(u->bindings);
   PublishState(BuildState(shared_->state.Read()));
+  if (rebound) PublishPortLabels();
   // In force: no worker can still see the previous state (PublishState waited for that).
   const auto now = std::chrono::steady_clock::now();
   NVGRED_LOG_DEBUG("ovsdb: update %llu in force: %zu row(s), %zu record(s), %.3f ms after it arrived "
@@ -677,7 +680,11 @@ std::string Daemon::StatusLine() const {
   for (const std::uint64_t d : t.drops) dropped += d;
   return std::to_string(workers_) + " worker(s), " + std::to_string(ports) + " port(s), " +
          std::to_string(config_.subnets.size()) + " subnet(s), " +
-         std::to_string(config_.lookups.size() + extra_records_.size()) + " lookup record(s), underlay mtu " +
+         std::to_string(config_.lookups.size()) + " lookup record(s) from the file" +
+         (ovsdb_ ? ", " + std::to_string(ovsdb_layer_ ? ovsdb_layer_->records() : 0) + " from the ovsdb (" +
+                       (ovsdb_->Counters().connected ? "connected" : "disconnected") + ")"
+                 : std::string()) +
+         ", underlay mtu " +
          std::to_string(config_.underlay.mtu) + "; " + std::to_string(t.rx_packets) + " datagrams in, " +
          std::to_string(t.tx_packets) + " out, " + std::to_string(dropped) + " frames dropped";
 }
@@ -1010,6 +1017,9 @@ nlohmann::json Daemon::Reload() {
     }
   }
   PublishPortLabels();
+  // The OVSDB records stay (BuildState takes the layer in force); this host's rows follow the
+  // ports in force (shared mode: the other hosts learn an added VM from its Ucast_Macs_Local row).
+  if (ovsdb_) ovsdb_->SetLocalView(OvsdbView());
   const std::string summary = diff.Summary();
   NVGRED_LOG_INFO("reloaded %s: %s", config_.file.c_str(), summary.c_str());
   notifier_.Ready(StatusLine());
@@ -1041,7 +1051,7 @@ void Daemon::PublishPortLabels() {
   for (std::size_t i = 0; i < ports_.size(); ++i) {
     if (!ports_[i].active) continue;
     const PortEntry& p = ports_[i].entry;
-    labels->push_back({i, p.tap, p.vsid, wire::FormatMac(p.mac)});
+    labels->push_back({i, p.tap, PortVsid(p), wire::FormatMac(p.mac)});
   }
   std::lock_guard lock(port_labels_mu_);
   port_labels_ = std::move(labels);
@@ -1059,6 +1069,7 @@ StatsSnapshot Daemon::Snapshot() const {
   s.workers = workers_;
   s.uptime_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
   s.version = NVGRE_VERSION;
+  if (ovsdb_) s.ovsdb = ovsdb_->Counters();
   return s;
 }
 

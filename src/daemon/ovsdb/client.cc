@@ -605,6 +605,30 @@ struct Client::Loop {
     }
   }
 
+  ClientCounters Counters() const {
+    ClientCounters n;
+    n.messages = messages;
+    n.updates = updates;
+    n.protocol_errors = protocol_errors;
+    n.oversize = oversize;
+    n.not_json = not_json;
+    n.unexpected = unexpected;
+    n.connects = connects;
+    n.disconnects = disconnects;
+    n.echo_answered = echo_answered;
+    n.probes = probes;
+    n.txn_ok = txn_ok;
+    n.txn_failed = txn_failed;
+    n.bytes_received = main.bytes_received();
+    n.records = replica.records();
+    n.connected = state == State::kSynced;
+    for (std::size_t i = 0; i < kRefusalCount; ++i) {
+      n.refused_total[i] = replica.refused_total(static_cast<Refusal>(i));
+      n.refused_now[i] = replica.refused_now(static_cast<Refusal>(i));
+    }
+    return n;
+  }
+
   json StatusJson() const {
     static constexpr const char* kStates[] = {"connecting", "connecting", "syncing", "synced"};
     std::string st = kStates[static_cast<int>(state)];
@@ -677,6 +701,11 @@ json Client::Status() const {
   return status_;
 }
 
+ClientCounters Client::Counters() const {
+  std::lock_guard lock(mu_);
+  return counters_;
+}
+
 void Client::Run(std::stop_token stop) {
   Loop l(*this, initial_view_);
   while (!stop.stop_requested()) {
@@ -698,10 +727,13 @@ void Client::Run(std::stop_token stop) {
     if (l.state == Loop::State::kIdle && now >= l.next_attempt) l.StartConnect(now);
     l.Timers(now);
     l.MaybePublish(now);
-    if (l.status_dirty) {
-      json s = l.StatusJson();
+    {
+      ClientCounters counters = l.Counters();
+      std::optional<json> s;
+      if (l.status_dirty) s = l.StatusJson();
       std::lock_guard lock(mu_);
-      status_ = std::move(s);
+      counters_ = counters;
+      if (s) status_ = std::move(*s);
       l.status_dirty = false;
     }
 

@@ -7,6 +7,7 @@
 //   if (auto u = c.Take()) PublishState(BuildState(u->layer, u->bindings));
 //   c.SetLocalView(new_view);                   // reload: other ports to publish
 //   json s = c.Status();                        // `nvgred ctl lookup`
+//   ClientCounters n = c.Counters();            // `nvgred ctl stats`, /metrics (any thread)
 //
 // The protocol (RFC 7047 and ovsdb-server(7)):
 //   1. connect to a remote of the list (in order, the next one after a failure; after a whole
@@ -76,6 +77,8 @@ class Client {
   // The newest update not taken yet (older ones it replaced are folded in).
   std::optional<ClientUpdate> Take();
   nlohmann::json Status() const;
+  // The counters as of the client's last loop turn (at most 100 ms old).
+  ClientCounters Counters() const;
 
  private:
   struct Loop;
@@ -88,6 +91,7 @@ class Client {
   std::optional<LocalView> new_view_;   // guarded by mu_
   std::optional<ClientUpdate> update_;  // guarded by mu_
   nlohmann::json status_;               // guarded by mu_
+  ClientCounters counters_;             // guarded by mu_
   LocalView initial_view_;
   std::jthread thread_;
 };

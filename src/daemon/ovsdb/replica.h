@@ -40,34 +40,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "daemon/ovsdb/counters.h"
 #include "daemon/ovsdb/datum.h"
 #include "daemon/ovsdb/jsonrpc.h"
 #include "nvgre/virt/policy.h"
 
 namespace nvgre::daemon::ovsdb {
-
-// Why a row is not in force: value, stable name, help text.
-#define NVGRED_OVSDB_REFUSALS(X)                                                                      \
-  X(kMalformed, "malformed-row",                                                                      \
-    "a row update that does not follow the schema's column types (RFC 7047 §5.1), a bad UUID, or a "   \
-    "modify/delete of a row never inserted")                                                          \
-  X(kVsidOutOfRange, "vsid-out-of-range",                                                             \
-    "a Logical_Switch whose tunnel_key is missing or outside 4096..16777214 (RFC 7637 §3.2)")         \
-  X(kBadMac, "bad-mac", "a MAC column that is not a unicast xx:xx:xx:xx:xx:xx address")              \
-  X(kBadIp, "bad-ip", "an ipaddr / dst_ip that is not an IPv4 or IPv6 address (or of the wrong family)") \
-  X(kUnknownEncapsulation, "unknown-encapsulation",                                                   \
-    "a Physical_Locator whose encapsulation_type is not nvgre_over_ipv4 / nvgre_over_ipv6")           \
-  X(kDanglingReference, "dangling-reference", "a reference to a row the database does not hold")
-
-enum class Refusal : std::uint8_t {
-#define NVGRE_X(value, name, help) value,
-  NVGRED_OVSDB_REFUSALS(NVGRE_X)
-#undef NVGRE_X
-  kCount,
-};
-inline constexpr std::size_t kRefusalCount = static_cast<std::size_t>(Refusal::kCount);
-std::string_view RefusalName(Refusal r);
-std::string_view RefusalHelp(Refusal r);
 
 // The tables nvgred monitors (hardware_vtep names).
 enum class TableId : std::uint8_t {

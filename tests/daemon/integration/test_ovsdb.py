@@ -39,7 +39,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from netlab import Lab, wait_for  # noqa: E402
-from topology import TwoHosts, ping  # noqa: E402
+from topology import TwoHosts, Vm, ping  # noqa: E402
 from test_two_hosts import check, transfer  # noqa: E402
 
 DB = "hardware_vtep"
@@ -292,6 +292,60 @@ def new_host(t):
           "h4 reads from a follower (s2) and published through the leader")
 
 
+def reload_ok(t, h):
+    r = t.ctl_run(h, "reload", json_output=True)
+    if r.returncode != 0:
+        raise AssertionError(f"ctl reload on h{h}: {r.stderr}")
+    return json.loads(r.stdout)
+
+
+def vm_by_reload(t, lab):
+    """A VM added to h2 by a reload (shared mode): reachable from h1 and h3 through its
+    Ucast_Macs_Local row; the OVSDB records of h2 stay in force across the reload."""
+    e2 = Vm("e2", 2, 5001, "10.0.0.6", "fd00::6", "02:00:00:02:50:06", "nve")
+    a1, a3 = t.vm("a1"), t.vm("a3")
+    before = lookup(t, 2)
+    t.vms.append(e2)
+    t.make_vm(e2)
+    lab.write("h2.toml", t.config_text(2))
+    r = reload_ok(t, 2)
+    done = time.time()
+    check(r["ports_added"] == ["nve"], "h2 reloaded with a new port nve")
+    after = lookup(t, 2)
+    check(after["counts"]["ovsdb"] == before["counts"]["ovsdb"] and
+          sorted((x["vsid"], x["mac"], x["provider"]) for x in after["records"] if x["source"] == "ovsdb") ==
+          sorted((x["vsid"], x["mac"], x["provider"]) for x in before["records"] if x["source"] == "ovsdb"),
+          f"the reload kept h2's {after['counts']['ovsdb']} OVSDB records in force")
+    check(all(x["source"] == "ovsdb" for x in after["records"]) and after["ovsdb"]["connected"],
+          "ctl lookup: each record with its source, and the connection state (connected)")
+    wait_for(lambda: e2.ns.ok(f"ip link show {e2.tap}"), 10, f"TAP {e2.tap} in e2")
+    e2.ns.run(f"ip link set {e2.tap} up && ip addr add {e2.ipv4}/24 dev {e2.tap}")
+    wait_for(lambda: record(t, 1, 5001, e2.mac) and record(t, 3, 5001, e2.mac), 10,
+             "e2's record on h1 and h3", interval=0.02)
+    ms = (time.time() - done) * 1000
+    RESULTS["vm_by_reload_record_ms"] = round(ms)
+    check(ms < 1000, f"a VM added by a reload on h2: its record in force on h1 and h3 {ms:.0f} ms "
+                     "after the reload (shared mode)")
+    check(ping(a1.ns, e2.ipv4, count=1) and ping(a3.ns, e2.ipv4, count=1), "a1 -> e2 and a3 -> e2")
+    check(ping(t.vm("a2").ns, a3.ipv4, count=1), "a2 -> a3 after h2's reload (a controller's record)")
+    # And removed by a reload: its row goes, the others stop sending to it.
+    t.vms.remove(e2)
+    lab.write("h2.toml", t.config_text(2))
+    check(reload_ok(t, 2)["ports_removed"] == ["nve"], "h2 reloaded without nve")
+    wait_for(lambda: not record(t, 1, 5001, e2.mac), 10, "e2's record gone from h1", interval=0.02)
+    check(True, "its record left h1 with its Ucast_Macs_Local row")
+    refused = reload_refused(t, lab)
+    check(refused, "a reload that changes [policy] is refused (a restart): " + refused.splitlines()[0])
+
+
+def reload_refused(t, lab):
+    text = t.config_text(2)
+    lab.write("h2.toml", text.replace('switch = "h2"', 'switch = "h2-renamed"'))
+    r = t.ctl_run(2, "reload", json_output=True)
+    lab.write("h2.toml", text)
+    return r.stderr if r.returncode != 0 and "policy.switch" in r.stderr else ""
+
+
 def bad_rows(t, cl, ls):
     h3_loc = [r for r in cl.rows("Physical_Locator") if r["dst_ip"] == t.pa[3]][0]
     before = lookup(t, 1)["ovsdb"]["replica"]["refused_total"]
@@ -320,6 +374,11 @@ def bad_rows(t, cl, ls):
     got = {k: after[k] - before[k] for k in after if after[k] != before[k]}
     want = {"bad-mac": 1, "bad-ip": 1, "vsid-out-of-range": 4, "unknown-encapsulation": 2}
     check(got == want, f"bad rows from the database refused and counted by reason on h1: {got}")
+    wait_for(lambda: t.ctl(1)["ovsdb"]["refused_rows"] == lookup(t, 1)["ovsdb"]["replica"]["refused_total"], 5,
+             "ctl stats' ovsdb.refused_rows")
+    stats = t.ctl(1)["ovsdb"]
+    check(stats["connected"] == 1 and stats["refused_rows"]["bad-mac"] >= 1 and stats["updates"] >= 1,
+          f"ctl stats (and /metrics, one registry) count them too: refused_rows {stats['refused_rows']}")
     log = open(t.log(1)).read()
     check("refused (bad-mac): MAC \"zz:00:00:08:50:02\"" in log and "refused (vsid-out-of-range)" in log and
           "refused (unknown-encapsulation): encapsulation_type \"vxlan_over_ipv4\"" in log,
@@ -391,7 +450,7 @@ def all_stopped(t, cl, late):
     RESULTS["quorum_back_resync_ms"] = round(resync_ms)
     cl.transact({"op": "update", "table": "Ucast_Macs_Remote", "where": [["MAC", "==", late.mac], ["ipaddr", "==", late.ipv4]],
                  "row": {"ipaddr": "10.0.0.92"}})
-    wait_for(lambda: "10.0.0.92" in (record(t, 1, 5001, late.mac) or {}).get("ips", []), 10, "an update after the resync")
+    wait_for(lambda: "10.0.0.92" in (record(t, 1, 5001, late.mac) or {}).get("ip", []), 10, "an update after the resync")
     check(True, f"a second member back (quorum): every nvgred synced within {resync_ms:.0f} ms, updates flow again")
     cl.start(1)
 
@@ -580,6 +639,7 @@ def run(lab, args):
     runtime_changes(t, cl, ls)
     all_pairs(t, ["a1", "c1", "a2", "a3", "b1", "b2", "b3"])
     new_host(t)
+    vm_by_reload(t, lab)
     bad_rows(t, cl, ls)
     late = leader_killed(t, cl, ls, args)
     all_stopped(t, cl, late)
