@@ -109,7 +109,7 @@ constexpr std::array<OvsdbRow, 13> kOvsdbRows{{
      &ovsdb::ClientCounters::txn_ok},
     {"transactions_failed", "ovsdb_transactions_failed", "OVSDB transactions publishing this host's rows that failed",
      &ovsdb::ClientCounters::txn_failed},
-    {"bytes_received", "ovsdb_received_bytes", "bytes received on the OVSDB monitoring connections",
+    {"received_bytes", "ovsdb_received_bytes", "bytes received on the OVSDB monitoring connections",
      &ovsdb::ClientCounters::bytes_received},
 }};
 

@@ -129,7 +129,7 @@ TEST(StatsRegistry, OvsdbCounters) {
   EXPECT_EQ(j["ovsdb"]["records"], 100000);
   EXPECT_EQ(j["ovsdb"]["messages"], 42);
   EXPECT_EQ(j["ovsdb"]["not_json"], 1);
-  EXPECT_EQ(j["ovsdb"]["bytes_received"], 123456);
+  EXPECT_EQ(j["ovsdb"]["received_bytes"], 123456);
   EXPECT_EQ(j["ovsdb"]["refused_rows"]["bad-mac"], 3);
   EXPECT_EQ(j["ovsdb"]["refused_rows"].size(), 6u);
   EXPECT_EQ(j["ovsdb"]["refused_rows_now"]["dangling-reference"], 2);
