@@ -20,7 +20,9 @@ What it does, per size N (a fresh standalone ovsdb-server with nvgred's schema e
      ("ovsdb: update K in force: ... N record(s)", logged once no worker can see the previous
      datapath state); also the client's own "synced N row(s) in X ms" (monitor request sent ->
      replica applied: monitor_to_replica_ms) and the in-force line's "ms after it arrived";
-  3. reads VmRSS from /proc: (RSS with N rows - RSS with 0 rows) / N = resident bytes per record
+  3. reads nvgred's CPU time (utime + stime) when the records are in force, minus that of a run
+     with 0 rows (sync_cpu_seconds: the sync's cost on a machine shared with other work), and
+     VmRSS from /proc: (RSS with N rows - RSS with 0 rows) / N = resident bytes per record
      (everything nvgred keeps: replica rows, claims, the record layer, allocator slack);
   4. at N = --latency-size (default 100000), --updates times: one
      transact changes one row's locator; latency = the in-force log line's monotonic time minus
@@ -229,6 +231,12 @@ max_message_bytes = 4294967296
                     return int(line.split()[1]) * 1024
         return 0
 
+    def cpu_seconds(self):
+        """User + system CPU time so far: what the sync cost, whatever else the machine runs."""
+        with open(f"/proc/{self.proc.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def stop(self):
         self.proc.send_signal(signal.SIGTERM)
         self.proc.wait(timeout=30)
@@ -251,10 +259,12 @@ def one_size(args, work, ns, n, latency):
             else:
                 got = d.wait_in_force(lambda r: r >= n, 600)
             sync_s = (got["monotonic_ns"] - d.started) / 1e9
+            cpu = d.cpu_seconds()
             time.sleep(1.0)  # let the allocator settle before reading RSS
             synced = [SYNCED.search(line) for line in open(d.log)]
             synced = [m for m in synced if m]
             result = {"rows": n, "load_seconds": round(load_s, 2), "sync_seconds": round(sync_s, 3),
+                      "cpu_seconds": round(cpu, 2),
                       "monitor_to_replica_ms": int(synced[-1].group(2)) if synced else None,
                       "replica_to_datapath_ms": got.get("after_arrival_ms"),
                       "records_in_force": got["records"], "rss_bytes": d.rss()}
@@ -272,7 +282,7 @@ def updates(server, d, n, count):
     commit, sent = [], []
     for k in range(count):
         i = (k * 7919) % n
-        target = server.loc[(i + 1 + k) % len(server.loc)]
+        target = server.loc[(i + 1 + k % (len(server.loc) - 1)) % len(server.loc)]  # never its own
         d.lines()  # skip anything logged before
         t0 = time.monotonic_ns()
         server.rpc.transact({"op": "update", "table": "Ucast_Macs_Remote",
@@ -330,6 +340,7 @@ def main():
         for n in sizes:
             r = one_size(args, work, ns, n, n == args.latency_size)
             r["rss_bytes_per_record"] = round((r["rss_bytes"] - base["rss_bytes"]) / n, 1)
+            r["sync_cpu_seconds"] = round(r["cpu_seconds"] - base["cpu_seconds"], 2)
             results["sizes"].append(r)
             print(json.dumps(r), flush=True)
         lb = lookup_bench(args.lookup_bench)

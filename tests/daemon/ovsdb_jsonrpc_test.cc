@@ -67,6 +67,23 @@ TEST(OvsdbFramer, CutsBackToBackMessagesWhateverTheChunks) {
   }
 }
 
+// A 40 MB message (an initial sync) grows the buffer; once it is consumed the buffer shrinks back
+// to 4 MiB, and the message after it still comes out whole.
+TEST(OvsdbFramer, GivesBackTheRoomOfAHugeMessage) {
+  Framer f(std::size_t{64} << 20);
+  const std::string huge = "{\"id\":1,\"result\":\"" + std::string(std::size_t{40} << 20, 'x') + "\"}";
+  for (std::size_t i = 0; i < huge.size(); i += 256 * 1024) Feed(f, std::string_view(huge).substr(i, 256 * 1024));
+  Feed(f, kUpdate3.substr(0, 10));
+  std::string_view text;
+  ASSERT_EQ(f.Next(text), Framer::Status::kMessage);
+  EXPECT_EQ(text.size(), huge.size());
+  EXPECT_GE(f.capacity(), huge.size());
+  Feed(f, kUpdate3.substr(10));  // Prepare: the huge message is gone, 10 bytes stay buffered
+  EXPECT_EQ(f.capacity(), std::size_t{4} << 20);
+  ASSERT_EQ(f.Next(text), Framer::Status::kMessage);
+  EXPECT_EQ(text, kUpdate3);
+}
+
 TEST(OvsdbFramer, RefusesOversizeAndNonObjects) {
   Framer f(100);
   Feed(f, "{\"method\":\"" + std::string(200, 'a'));

@@ -3,6 +3,7 @@
 // ovsdb-server(5) (the _Server database: which member is connected, which is the leader).
 #include "daemon/ovsdb/client.h"
 
+#include <malloc.h>
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -108,6 +109,7 @@ struct Client::Loop {
   std::uint64_t txn_ok = 0, txn_failed = 0;
   std::string last_error;
   bool status_dirty = true;
+  bool trim_pending = false;  // a full sync's transient memory to give back to the system
 
   Loop(Client& client, LocalView view)
       : c(client), replica(std::move(view)), main(client.options_.max_message_bytes),
@@ -322,6 +324,7 @@ struct Client::Loop {
                         replace ? "synced" : "resumed, changes in", batch.rows(), Ms(Clock::now() - sync_started),
                         replica.records());
         ever_synced = true;
+        trim_pending = replace;  // after the reply's buffers are gone (Run)
         return;
       }
       case Req::kCondChange:
@@ -727,6 +730,11 @@ void Client::Run(std::stop_token stop) {
     if (l.state == Loop::State::kIdle && now >= l.next_attempt) l.StartConnect(now);
     l.Timers(now);
     l.MaybePublish(now);
+    if (l.trim_pending) {
+      // The parse of a full sync leaves freed heap behind (glibc keeps it): give it back once.
+      ::malloc_trim(0);
+      l.trim_pending = false;
+    }
     {
       ClientCounters counters = l.Counters();
       std::optional<json> s;

@@ -14,16 +14,26 @@ using json = nlohmann::json;
 // ---- Framer -----------------------------------------------------------------------------------
 
 std::span<char> Framer::Prepare(std::size_t n) {
+  // A buffer grown for one huge message (the initial monitor reply of a million rows is about
+  // 200 MB) is given back once that message is gone: beyond kKeepBytes it is only as large as
+  // what is buffered needs (resident memory per record, README "OVSDB at scale").
+  constexpr std::size_t kKeepBytes = std::size_t{4} << 20;
   // Drop what was handed out; move the rest to the front when that frees enough room.
   if (consumed_ > begin_) begin_ = consumed_;
   if (begin_ == end_) {
     begin_ = scan_ = end_ = consumed_ = 0;
+    if (buf_.size() > kKeepBytes) std::vector<char>().swap(buf_);
   } else if (begin_ > 0 && (begin_ >= buf_.size() / 2 || end_ + n > buf_.size())) {
     std::memmove(buf_.data(), buf_.data() + begin_, end_ - begin_);
     scan_ -= begin_;
     end_ -= begin_;
     consumed_ = 0;
     begin_ = 0;
+  }
+  if (begin_ == 0 && buf_.size() > kKeepBytes && (end_ + n) * 4 < buf_.size()) {
+    std::vector<char> smaller(std::max(end_ + n, kKeepBytes));
+    std::memcpy(smaller.data(), buf_.data(), end_);
+    buf_.swap(smaller);
   }
   if (end_ + n > buf_.size()) buf_.resize(std::max(end_ + n, buf_.size() * 2));
   return {buf_.data() + end_, n};

@@ -59,6 +59,7 @@ class Framer {
   // The next message; `text` stays valid until the next Prepare() or Next().
   Status Next(std::string_view& text);
   std::size_t buffered() const { return end_ - begin_; }
+  std::size_t capacity() const { return buf_.size(); }  // bytes held (at most 4 MiB beyond need)
   void Reset();
 
  private:
