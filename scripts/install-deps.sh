@@ -10,7 +10,8 @@ packages=(g++ cmake ninja-build pkg-config libpcap-dev libcli11-dev nlohmann-jso
                                                             # setpriv / unshare for the unit's restrictions)
           iproute2 iputils-ping ethtool procps python3 python3-scapy iperf3   # nvgred's integration tests,
                                           # the scapy oracles of tests/virt
-          openvswitch-switch)             # the Open vSwitch peer of the interop test
+          openvswitch-switch              # the Open vSwitch peer of the interop test
+          openvswitch-vtep)               # hardware_vtep schema: nvgred's OVSDB schema, its tests
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

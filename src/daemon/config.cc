@@ -36,6 +36,8 @@
 #include <utility>
 #include <vector>
 
+#include "daemon/ovsdb/session.h"
+
 namespace nvgre::daemon {
 namespace {
 
@@ -513,6 +515,7 @@ class Checker {
   void Underlay(const toml::table& root);
   void Control(const toml::table& root);
   void Metrics(const toml::table& root);
+  void Policy(const toml::table& root);
   void Subnets(const toml::table& root);
   void Ports(const toml::table& root);
   void Lookups(const toml::table& root);
@@ -791,6 +794,99 @@ void Checker::Metrics(const toml::table& root) {
   }
 }
 
+void Checker::Policy(const toml::table& root) {
+  const toml::node* n = root.get("policy");
+  if (n == nullptr) return;
+  const toml::table* t = TableOf(*n, "policy", "a table ([policy])");
+  if (t == nullptr) return;
+  PolicySection& p = config_.policy;
+  p.where = PositionOf(t->source());
+  CheckKeys(*t, "policy", "[policy]",
+            {"ovsdb", "switch", "database", "publish", "inactivity_probe", "max_backoff", "max_message_bytes"});
+  constexpr std::string_view kRemoteExpected = "an OVSDB remote such as \"unix:/run/openvswitch/db.sock\" or "
+                                               "\"tcp:192.0.2.10:6641\"";
+  if (const toml::node* v = t->get("ovsdb")) {
+    auto one = [&](const toml::node& e, const std::string& key) {
+      const auto s = String(e, key, kRemoteExpected);
+      if (!s) return;
+      std::string why;
+      if (!ovsdb::Remote::Parse(*s, &why)) {
+        Report(e, key, "expected " + std::string(kRemoteExpected) + ", got " + Quote(*s) + " (" + why + ")");
+        return;
+      }
+      if (std::find(p.ovsdb.begin(), p.ovsdb.end(), *s) != p.ovsdb.end()) {
+        Report(e, key, "expected each remote once, got " + Quote(*s) + " again");
+        return;
+      }
+      p.ovsdb.push_back(*s);
+    };
+    if (const auto* arr = v->as_array()) {
+      if (arr->empty()) {
+        Report(*v, "policy.ovsdb", "expected " + std::string(kRemoteExpected) + " or a list of them, got an empty list");
+      }
+      for (std::size_t i = 0; i < arr->size(); ++i) one((*arr)[i], Index("policy.ovsdb", i));
+    } else if (v->is_string()) {
+      one(*v, "policy.ovsdb");
+    } else {
+      Report(*v, "policy.ovsdb", "expected " + std::string(kRemoteExpected) + " or a list of them, " + Got(*v));
+    }
+  } else {
+    Missing(*t, "policy", "ovsdb", "the OVSDB remotes (e.g. [\"unix:/run/ovsdb/s1.sock\", \"tcp:192.0.2.10:6641\"])");
+  }
+  if (const toml::node* v = t->get("switch")) {
+    constexpr std::string_view kExpected = "a Physical_Switch name: 1..255 printable ASCII characters";
+    if (const auto s = String(*v, "policy.switch", kExpected)) {
+      const bool ok = !s->empty() && s->size() <= 255 &&
+                      std::all_of(s->begin(), s->end(), [](char c) { return c > 0x20 && c < 0x7F; });
+      if (ok) {
+        p.switch_name = *s;
+      } else {
+        Report(*v, "policy.switch", "expected " + std::string(kExpected) + " (no spaces), " + Got(*v));
+      }
+    }
+  }
+  if (const toml::node* v = t->get("database")) {
+    constexpr std::string_view kExpected = "an OVSDB database name ([A-Za-z_][A-Za-z0-9_]*, RFC 7047 §3.1 <id>)";
+    if (const auto s = String(*v, "policy.database", kExpected)) {
+      const bool ok = !s->empty() && s->size() <= 255 && !(s->front() >= '0' && s->front() <= '9') &&
+                      std::all_of(s->begin(), s->end(), [](char c) {
+                        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+                      });
+      if (ok) {
+        p.database = *s;
+      } else {
+        Report(*v, "policy.database", "expected " + std::string(kExpected) + ", " + Got(*v));
+      }
+    }
+  }
+  if (const toml::node* v = t->get("publish")) {
+    if (const auto* b = v->as_boolean()) {
+      p.publish = b->get();
+    } else {
+      Report(*v, "policy.publish", "expected true or false, " + Got(*v));
+    }
+  }
+  if (const toml::node* v = t->get("inactivity_probe")) {
+    const auto ms = Integer(*v, "policy.inactivity_probe", 0, 3600000,
+                            "milliseconds: 0 (never) or 1000..3600000");
+    if (ms && *ms != 0 && *ms < 1000) {
+      Report(*v, "policy.inactivity_probe", "expected milliseconds: 0 (never) or 1000..3600000, " + Got(*v));
+    } else if (ms) {
+      p.inactivity_probe_ms = static_cast<std::uint32_t>(*ms);
+    }
+  }
+  if (const toml::node* v = t->get("max_backoff")) {
+    if (const auto ms = Integer(*v, "policy.max_backoff", 1000, 3600000, "milliseconds 1000..3600000")) {
+      p.max_backoff_ms = static_cast<std::uint32_t>(*ms);
+    }
+  }
+  if (const toml::node* v = t->get("max_message_bytes")) {
+    if (const auto b = Integer(*v, "policy.max_message_bytes", 65536, std::int64_t{1} << 32)) {
+      p.max_message_bytes = static_cast<std::uint64_t>(*b);
+    }
+  }
+}
+
 void Checker::CheckFamily(const toml::node& n, const std::string& key, const IpAddress& a,
                           std::string_view what) {
   if (!underlay_known_) return;  // the underlay's own errors are reported already
@@ -928,8 +1024,9 @@ void Checker::Ports(const toml::table& root) {
         p.vsid = *vsid;
         SubnetExists(*v, key + ".vsid", *vsid);
       }
-    } else {
-      Missing(*t, key, "vsid", "the vsid of a [[subnet]]");
+    } else if (config_.policy.ovsdb.empty()) {
+      Missing(*t, key, "vsid",
+              "the vsid of a [[subnet]] (or [policy] ovsdb = ..., whose Physical_Port vlan_bindings then bind it)");
     }
     if (const toml::node* v = t->get("mac")) {
       if (const auto mac = Mac(*v, key + ".mac")) {
@@ -1040,20 +1137,21 @@ void Checker::Uniqueness() {
 void Checker::Run(const toml::table& root) {
   for (auto&& [k, v] : root) {
     const std::string_view name = k.str();
-    if (name == "daemon" || name == "underlay" || name == "control" || name == "metrics" ||
+    if (name == "daemon" || name == "underlay" || name == "control" || name == "metrics" || name == "policy" ||
         name == "subnet" || name == "port" || name == "lookup") {
       continue;
     }
     Report(
         PositionOf(k.source()), Join("", name),
         std::string(v.is_table() || v.is_array_of_tables() ? "unknown table" : "unknown key") +
-            "; expected one of the top-level tables [daemon], [underlay], [control], [metrics], [[subnet]], "
+            "; expected one of the top-level tables [daemon], [underlay], [control], [metrics], [policy], [[subnet]], "
             "[[port]], [[lookup]]");
   }
   Daemon(root);
   Underlay(root);
   Control(root);
   Metrics(root);
+  Policy(root);
   Subnets(root);
   Ports(root);
   Lookups(root);

@@ -37,6 +37,14 @@
 //              overhead, 42 over IPv4 and 62 when the underlay has an IPv6 address)
 //   [[lookup]] vsid (must have a [[subnet]]), mac (unicast), ip (one string or a list,
 //              optional), provider (an address of an underlay family, not one of our own)
+//   [policy]   ovsdb (one remote or a list, required in [policy]: "unix:PATH" or
+//              "tcp:HOST:PORT", "tcp:[IPv6]:PORT"; no duplicates), switch (1..255 printable ASCII;
+//              default: the host name), database (an OVSDB name [A-Za-z_][A-Za-z0-9_]*, default
+//              "hardware_vtep"), publish (boolean, default true), inactivity_probe (milliseconds,
+//              0 or 1000..3600000, default 5000), max_backoff (milliseconds 1000..3600000,
+//              default 8000), max_message_bytes (65536..4294967296, default 268435456).
+//              With [policy], a [[port]] may leave out vsid: the database binds it (its
+//              Physical_Port's vlan_bindings); a port with a vsid still needs that [[subnet]].
 // Whole-file rules: no unknown table or key anywhere; in one VSID no MAC and no customer IP
 // appears twice (ports and lookups together); customer addresses may repeat across VSIDs.
 // Outside strings and comments only ASCII (TOML 1.0; config.cc checks it before toml++ 3.3.0,
@@ -102,6 +110,19 @@ struct MetricsSection {
   std::optional<Listen> listen;
 };
 
+// [policy]: lookup records, subnets and port bindings from a clustered OVSDB (hardware_vtep
+// schema with NVGRE locators, docs/ovsdb.md), and this host's ports published there.
+struct PolicySection {
+  std::vector<std::string> ovsdb;  // remotes: "unix:PATH", "tcp:HOST:PORT" (empty: no database)
+  std::string switch_name;         // Physical_Switch.name; empty: the host name
+  std::string database = "hardware_vtep";
+  bool publish = true;             // write this host's Physical_Switch / ports / Ucast_Macs_Local
+  std::uint32_t inactivity_probe_ms = 5000;  // 0: never
+  std::uint32_t max_backoff_ms = 8000;
+  std::uint64_t max_message_bytes = std::uint64_t{256} << 20;
+  SourcePosition where;
+};
+
 struct SubnetEntry {
   std::uint32_t vsid = 0;
   FloodMode flood = FloodMode::kUnicast;
@@ -112,7 +133,7 @@ struct SubnetEntry {
 struct PortEntry {
   std::string tap;
   std::string netns;                  // empty: stays in nvgred's namespace
-  std::uint32_t vsid = 0;
+  std::uint32_t vsid = 0;             // 0 (only with [policy] ovsdb): bound by the database
   wire::MacAddress mac{};
   std::vector<virt::IpAddress> ips;
   std::uint32_t mtu = 0;              // 0: derived (Config::DefaultPortMtu)
@@ -133,6 +154,7 @@ struct Config {
   UnderlaySection underlay;
   ControlSection control;
   MetricsSection metrics;
+  PolicySection policy;
   std::vector<SubnetEntry> subnets;
   std::vector<PortEntry> ports;
   std::vector<LookupEntry> lookups;

@@ -240,18 +240,6 @@ std::string FormatPortsText(const nlohmann::json& ports) {
   return o.str();
 }
 
-std::string FormatLookupText(const nlohmann::json& records) {
-  std::ostringstream o;
-  o << std::left << std::setw(10) << "vsid" << std::setw(19) << "mac" << std::setw(26) << "provider"
-    << std::setw(8) << "source" << "ip\n";
-  for (const auto& r : Elements(records)) {
-    o << std::setw(10) << Text(r, "vsid") << std::setw(19) << Text(r, "mac") << std::setw(26)
-      << Text(r, "provider") << std::setw(8) << Text(r, "source") << Join(Member(r, "ip")) << "\n";
-  }
-  if (Elements(records).empty()) o << "(no lookup records)\n";
-  return o.str();
-}
-
 std::string FormatSubnetsText(const nlohmann::json& subnets) {
   std::ostringstream o;
   o << std::left << std::setw(10) << "vsid" << std::setw(11) << "flood" << std::setw(26) << "group"
@@ -275,7 +263,7 @@ void Pairs(std::ostringstream& o, const nlohmann::json& section) {
 std::string FormatResultText(const std::string& command, const nlohmann::json& result) {
   if (command == "stats") return FormatStatsText(result);
   if (command == "ports") return FormatPortsText(Member(result, "ports"));
-  if (command == "lookup") return FormatLookupText(Member(result, "records"));
+  if (command == "lookup") return FormatLookupText(result);
   if (command == "subnets") return FormatSubnetsText(Member(result, "subnets"));
   if (command == "version") return "nvgred " + Text(result, "version") + "\n";
   return result.dump(2) + "\n";
@@ -315,6 +303,45 @@ std::string FormatStatsText(const nlohmann::json& s) {
     }
   }
   if (!any) o << "  none\n";
+  if (const nlohmann::json& db = Member(s, "ovsdb"); db.is_object()) {
+    o << "ovsdb:";
+    for (const auto& [k, v] : db.items()) {
+      if (!v.is_object()) o << " " << k << "=" << Text(v);
+    }
+    o << "\n  rows refused (total):";
+    Pairs(o, Member(db, "refused_rows"));
+    o << "\n";
+  }
+  return o.str();
+}
+
+std::string FormatLookupText(const nlohmann::json& l) {
+  std::ostringstream o;
+  const nlohmann::json& db = Member(l, "ovsdb");
+  if (db.is_object()) {
+    o << "ovsdb: " << Text(db, "state") << " " << Text(db, "remote") << " (" << Text(db, "server_model")
+      << (Member(db, "leader") == true ? ", leader" : "") << "), database " << Text(db, "database")
+      << ", switch " << Text(db, "switch") << "\n";
+    const nlohmann::json& error = Member(db, "last_error");
+    if (error.is_string() && !error.get_ref<const std::string&>().empty()) o << "  last error: " << Text(error) << "\n";
+    o << "  counters:";
+    Pairs(o, Member(db, "counters"));
+    o << "\n  refused rows now:";
+    Pairs(o, Member(Member(db, "replica"), "refused_rows"));
+    o << "\n";
+  } else {
+    o << "ovsdb: not configured\n";
+  }
+  const nlohmann::json& counts = Member(l, "counts");
+  o << "records: " << Text(counts, "file") << " from the file, " << Text(counts, "ovsdb") << " from the ovsdb\n";
+  o << std::left << std::setw(10) << "vsid" << std::setw(19) << "mac" << std::setw(26) << "provider"
+    << std::setw(8) << "source" << "ip\n";
+  for (const auto& r : Elements(Member(l, "records"))) {
+    o << std::setw(10) << Text(r, "vsid") << std::setw(19) << Text(r, "mac") << std::setw(26)
+      << Text(r, "provider") << std::setw(8) << Text(r, "source") << Join(Member(r, "ip"))
+      << (Member(r, "in_force") == false ? " (shadowed)" : "") << "\n";
+  }
+  if (Elements(Member(l, "records")).empty()) o << "(no lookup records)\n";
   return o.str();
 }
 

@@ -53,5 +53,7 @@ int RunCtl(const std::string& socket_path, const std::string& command, const std
 // is printed as JSON; nothing throws, no number is converted).
 std::string FormatResultText(const std::string& command, const nlohmann::json& result);
 std::string FormatStatsText(const nlohmann::json& stats);
+// The human text for a `lookup` result: the OVSDB connection, then one line per record.
+std::string FormatLookupText(const nlohmann::json& lookup);
 
 }  // namespace nvgre::daemon

@@ -55,7 +55,9 @@ namespace nvgre::daemon {
   X(kExceedsVmMtu, "exceeds-vm-mtu", "an inner frame larger than the VM's MTU that is no kernel-merged TCP frame") \
   X(kUnderlayTruncated, "underlay-truncated", "an underlay datagram longer than the receive buffer") \
   X(kHandoffFull, "handoff-queue-full", "the worker RSS chose had no room for the frame (or it exceeds the underlay MTU)") \
-  X(kNoPort, "no-port", "a frame for a port that is being removed")
+  X(kNoPort, "no-port", "a frame for a port that is being removed")                               \
+  X(kPortUnbound, "port-unbound",                                                                  \
+    "a frame from a port without a VSID yet ([policy] ovsdb: no Physical_Port binding in force)")
 
 enum class DaemonDrop : std::uint8_t {
 #define NVGRE_X(value, name, help) value,

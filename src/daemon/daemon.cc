@@ -2,6 +2,7 @@
 
 #include <poll.h>
 #include <signal.h>
+#include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -202,6 +203,28 @@ std::string Daemon::Setup(const Config& config) {
   for (std::size_t w = 0; w < workers_; ++w) {
     threads_.emplace_back([this, w](std::stop_token stop) { worker_objects_[w]->Run(stop); });
   }
+  // [policy] ovsdb: the client runs on its own thread; its updates come through an eventfd. Before
+  // the metrics endpoint, whose threads read its counters (Snapshot).
+  if (!config.policy.ovsdb.empty()) {
+    ovsdb::ClientOptions o;
+    for (const std::string& text : config.policy.ovsdb) {
+      std::string why;
+      auto r = ovsdb::Remote::Parse(text, &why);
+      if (!r) return "policy.ovsdb " + text + ": " + why;  // checked by the configuration already
+      o.remotes.push_back(std::move(*r));
+    }
+    o.database = config.policy.database;
+    o.inactivity_probe = std::chrono::milliseconds(config.policy.inactivity_probe_ms);
+    o.max_backoff = std::chrono::milliseconds(config.policy.max_backoff_ms);
+    o.max_message_bytes = static_cast<std::size_t>(config.policy.max_message_bytes);
+    ovsdb_notify_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (ovsdb_notify_fd_ < 0) return std::string("eventfd: ") + std::strerror(errno);
+    ovsdb_ = std::make_unique<ovsdb::Client>(std::move(o), OvsdbView(), ovsdb_notify_fd_);
+    ovsdb_->Start();
+    NVGRED_LOG_INFO("ovsdb: database %s on %zu remote(s), switch %s%s", config.policy.database.c_str(),
+                    config.policy.ovsdb.size(), OvsdbView().switch_name.c_str(),
+                    config.policy.publish ? "" : " (not publishing)");
+  }
   drop_log_ = std::make_unique<DropLog>(kDropCount, std::chrono::seconds(config.daemon.drop_log_interval));
   PublishPortLabels();
   if (config.metrics.listen) {
@@ -213,6 +236,58 @@ std::string Daemon::Setup(const Config& config) {
   }
   NVGRED_LOG_INFO("up: %s", StatusLine().c_str());
   return "";
+}
+
+ovsdb::LocalView Daemon::OvsdbView() const {
+  ovsdb::LocalView v;
+  v.switch_name = config_.policy.switch_name;
+  if (v.switch_name.empty()) {
+    char host[256] = {};
+    if (::gethostname(host, sizeof host - 1) == 0) v.switch_name = host;
+  }
+  v.publish = config_.policy.publish;
+  if (config_.underlay.ipv4) v.addresses.push_back(*config_.underlay.ipv4);
+  if (config_.underlay.ipv6) v.addresses.push_back(*config_.underlay.ipv6);
+  for (const Port& port : ports_) {
+    if (!port.active) continue;
+    v.ports.push_back({.tap = port.entry.tap, .mac = port.entry.mac, .ips = port.entry.ips, .vsid = port.entry.vsid});
+  }
+  return v;
+}
+
+std::uint32_t Daemon::PortVsid(const PortEntry& p) const {
+  if (p.vsid != 0) return p.vsid;
+  const auto it = port_bindings_.find(p.tap);
+  return it == port_bindings_.end() ? 0 : it->second;
+}
+
+void Daemon::OnOvsdbUpdate() {
+  std::uint64_t v;
+  [[maybe_unused]] const ssize_t r = ::read(ovsdb_notify_fd_, &v, sizeof v);
+  std::optional<ovsdb::ClientUpdate> u = ovsdb_->Take();
+  if (!u) return;
+  for (const Port& port : ports_) {
+    if (!port.active || port.entry.vsid != 0) continue;  // the file's VSID wins
+    const auto now_it = u->bindings.find(port.entry.tap);
+    const std::uint32_t before = PortVsid(port.entry);
+    const std::uint32_t after = now_it == u->bindings.end() ? 0 : now_it->second;
+    if (before != after) {
+      NVGRED_LOG_INFO("port %s: vsid %u (bound by the OVSDB; was %u)", port.entry.tap.c_str(), after, before);
+    }
+  }
+  const bool rebound = u->bindings != port_bindings_;
+  ovsdb_layer_ = std::move(u->layer);
+  port_bindings_ = std::move(u->bindings);
+  PublishState(BuildState(shared_->state.Read()));
+  if (rebound) PublishPortLabels();
+  // In force: no worker can still see the previous state (PublishState waited for that).
+  const auto now = std::chrono::steady_clock::now();
+  NVGRED_LOG_DEBUG("ovsdb: update %llu in force: %zu row(s), %zu record(s), %.3f ms after it arrived "
+                   "(monotonic %lld ns)",
+                   static_cast<unsigned long long>(u->sequence), u->rows, ovsdb_layer_->records(),
+                   std::chrono::duration<double, std::milli>(now - u->received).count(),
+                   static_cast<long long>(
+                       std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count()));
 }
 
 std::string Daemon::SetupRawUnderlay(const Config& config, const std::vector<virt::IpAddress>& groups) {
@@ -417,7 +492,7 @@ std::unique_ptr<DatapathState> Daemon::BuildState(const DatapathState* previous)
     if (port.active) {
       const PortEntry& p = port.entry;
       ps.tap = p.tap;
-      ps.vsid = p.vsid;
+      ps.vsid = PortVsid(p);  // 0: unbound (frames from it are dropped as port-unbound)
       ps.mac = p.mac;
       ps.mtu = config.PortMtu(p);
       for (unsigned q = 0; q < port.tap.queues(); ++q) ps.queue_fds.push_back(port.tap.queue_fd(q));
@@ -433,13 +508,15 @@ std::unique_ptr<DatapathState> Daemon::BuildState(const DatapathState* previous)
   for (std::size_t i = 0; i < ports_.size(); ++i) {
     if (!ports_[i].active) continue;
     const PortEntry& p = ports_[i].entry;
-    b.AddPort({.port = static_cast<std::uint16_t>(i), .vsid = p.vsid, .mac = p.mac, .ips = p.ips});
+    const std::uint32_t vsid = PortVsid(p);
+    if (vsid == 0) continue;
+    b.AddPort({.port = static_cast<std::uint16_t>(i), .vsid = vsid, .mac = p.mac, .ips = p.ips});
   }
   for (const LookupEntry& l : config.lookups) {
     b.AddRecord({.vsid = l.vsid, .mac = l.mac, .ips = l.ips, .provider = l.provider,
                  .source = virt::RecordSource::kFile});
   }
-  for (const virt::RecordSpec& r : extra_records_) b.AddRecord(r);
+  b.SetLayer(ovsdb_layer_);  // OVSDB records: after local ports and file records (policy.h)
   state->policy = std::move(b).Build();
   for (const virt::IpAddress& a : state->policy->providers()) {
     Provider p = packet_ifindex_ != 0 ? PacketProvider(a, false) : MakeProvider(a);
@@ -476,6 +553,8 @@ void Daemon::PublishState(std::unique_ptr<DatapathState> next) {
 
 Daemon::~Daemon() {
   metrics_.Stop();  // its threads read the counters
+  ovsdb_.reset();  // its thread first: it only talks to us
+  if (ovsdb_notify_fd_ >= 0) ::close(ovsdb_notify_fd_);
   StopWorkers();
   ports_.clear();  // TAPs nvgred created go with their last queue
   if (control_fd_ >= 0) {
@@ -500,7 +579,7 @@ int Daemon::Run() {
   sigemptyset(&mask);
   for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&mask, sig);
   const int sfd = ::signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-  std::array<pollfd, 2> fds{{{sfd, POLLIN, 0}, {control_fd_, POLLIN, 0}}};
+  std::array<pollfd, 3> fds{{{sfd, POLLIN, 0}, {control_fd_, POLLIN, 0}, {ovsdb_notify_fd_, POLLIN, 0}}};
   auto next_refresh = std::chrono::steady_clock::now();
   bool pending = true;
   // Every port is up and the workers run: the service manager may order what depends on us.
@@ -536,6 +615,7 @@ int Daemon::Run() {
         }
       }
     }
+    if (ovsdb_ && (fds[2].revents & POLLIN)) OnOvsdbUpdate();
     if (fds[1].revents & POLLIN) {
       for (;;) {
         const int client = ::accept4(control_fd_, nullptr, nullptr, SOCK_CLOEXEC);
@@ -600,7 +680,11 @@ std::string Daemon::StatusLine() const {
   for (const std::uint64_t d : t.drops) dropped += d;
   return std::to_string(workers_) + " worker(s), " + std::to_string(ports) + " port(s), " +
          std::to_string(config_.subnets.size()) + " subnet(s), " +
-         std::to_string(config_.lookups.size() + extra_records_.size()) + " lookup record(s), underlay mtu " +
+         std::to_string(config_.lookups.size()) + " lookup record(s) from the file" +
+         (ovsdb_ ? ", " + std::to_string(ovsdb_layer_ ? ovsdb_layer_->records() : 0) + " from the ovsdb (" +
+                       (ovsdb_->Counters().connected ? "connected" : "disconnected") + ")"
+                 : std::string()) +
+         ", underlay mtu " +
          std::to_string(config_.underlay.mtu) + "; " + std::to_string(t.rx_packets) + " datagrams in, " +
          std::to_string(t.tx_packets) + " out, " + std::to_string(dropped) + " frames dropped";
 }
@@ -684,18 +768,54 @@ nlohmann::json Daemon::Ports() const {
 }
 
 nlohmann::json Daemon::Lookup() const {
-  const DatapathState* s = shared_->state.Read();  // the control thread owns the current state
+  const DatapathState* state = shared_->state.Read();  // the control thread publishes: stable here
+  const virt::Policy& policy = *state->policy;
   nlohmann::json records = nlohmann::json::array();
-  for (const virt::RecordSpec& r : s->policy->records()) {
+  for (const virt::RecordSpec& r : policy.records()) {
     nlohmann::json ips = nlohmann::json::array();
-    for (const auto& a : r.ips) ips.push_back(virt::FormatIpAddress(a));
-    records.push_back({{"vsid", r.vsid},
-                       {"mac", wire::FormatMac(r.mac)},
-                       {"ip", ips},
-                       {"provider", virt::FormatIpAddress(r.provider)},
-                       {"source", r.source == virt::RecordSource::kFile ? "file" : "ovsdb"}});
+    for (const auto& ip : r.ips) ips.push_back(virt::FormatIpAddress(ip));
+    const auto d = policy.Lookup(r.vsid, r.mac);
+    const bool in_force = d.kind == virt::Policy::Kind::kRemote && policy.providers()[d.provider] == r.provider;
+    records.push_back({{"vsid", r.vsid}, {"mac", wire::FormatMac(r.mac)}, {"ip", ips},
+                       {"provider", virt::FormatIpAddress(r.provider)}, {"source", "file"},
+                       {"in_force", in_force}});
   }
-  return {{"records", records}, {"shadowed", s->policy->shadowed()}};
+  std::size_t from_ovsdb = 0;
+  if (const virt::RecordLayer* layer = policy.layer()) {
+    // The layer's IP entries, by the (VSID, MAC) that owns them.
+    std::map<std::pair<std::uint32_t, wire::MacAddress>, std::vector<std::string>> ips;
+    layer->ipv4().ForEach([&](const virt::VsidIpv4& k, const wire::MacAddress& m) {
+      ips[{k.vsid, m}].push_back(virt::FormatIpAddress(k.ip));
+    });
+    layer->ipv6().ForEach([&](const virt::VsidIpv6& k, const wire::MacAddress& m) {
+      ips[{k.vsid, m}].push_back(virt::FormatIpAddress(k.ip));
+    });
+    std::vector<std::pair<virt::VsidMac, std::uint32_t>> entries;
+    layer->macs().ForEach([&](const virt::VsidMac& k, std::uint32_t p) { entries.emplace_back(k, p); });
+    std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
+      return a.first.vsid != b.first.vsid ? a.first.vsid < b.first.vsid : a.first.mac < b.first.mac;
+    });
+    for (const auto& [k, p] : entries) {
+      auto list = ips[{k.vsid, k.mac}];
+      std::sort(list.begin(), list.end());
+      records.push_back({{"vsid", k.vsid}, {"mac", wire::FormatMac(k.mac)}, {"ip", list},
+                         {"provider", virt::FormatIpAddress(layer->providers()[p])}, {"source", "ovsdb"},
+                         {"in_force", !policy.ShadowedByBase(k.vsid, k.mac)}});
+      ++from_ovsdb;
+    }
+  }
+  nlohmann::json ports = nlohmann::json::array();
+  for (const Port& port : ports_) {
+    if (!port.active) continue;
+    const std::uint32_t vsid = PortVsid(port.entry);
+    ports.push_back({{"tap", port.entry.tap}, {"mac", wire::FormatMac(port.entry.mac)}, {"vsid", vsid},
+                     {"vsid_source", port.entry.vsid != 0 ? "file" : vsid != 0 ? "ovsdb" : "unbound"}});
+  }
+  return {{"records", records},
+          {"counts", {{"file", policy.records().size()}, {"ovsdb", from_ovsdb}}},
+          {"shadowed", policy.shadowed()},
+          {"ports", ports},
+          {"ovsdb", ovsdb_ ? ovsdb_->Status() : nlohmann::json()}};
 }
 
 nlohmann::json Daemon::Subnets() const {
@@ -708,7 +828,10 @@ nlohmann::json Daemon::Subnets() const {
     for (const std::uint32_t p : sub.flood_providers) {
       providers.push_back(virt::FormatIpAddress(s->policy->providers()[p]));
     }
+    const bool file = std::any_of(config_.subnets.begin(), config_.subnets.end(),
+                                  [&](const SubnetEntry& e) { return e.vsid == sub.vsid; });
     subnets.push_back({{"vsid", sub.vsid},
+                       {"source", file ? "file" : "ovsdb"},
                        {"flood", sub.multicast_group ? "multicast" : "unicast"},
                        {"multicast_group", sub.multicast_group
                                                ? nlohmann::json(virt::FormatIpAddress(*sub.multicast_group))
@@ -894,6 +1017,9 @@ nlohmann::json Daemon::Reload() {
     }
   }
   PublishPortLabels();
+  // The OVSDB records stay (BuildState takes the layer in force); this host's rows follow the
+  // ports in force (shared mode: the other hosts learn an added VM from its Ucast_Macs_Local row).
+  if (ovsdb_) ovsdb_->SetLocalView(OvsdbView());
   const std::string summary = diff.Summary();
   NVGRED_LOG_INFO("reloaded %s: %s", config_.file.c_str(), summary.c_str());
   notifier_.Ready(StatusLine());
@@ -925,7 +1051,7 @@ void Daemon::PublishPortLabels() {
   for (std::size_t i = 0; i < ports_.size(); ++i) {
     if (!ports_[i].active) continue;
     const PortEntry& p = ports_[i].entry;
-    labels->push_back({i, p.tap, p.vsid, wire::FormatMac(p.mac)});
+    labels->push_back({i, p.tap, PortVsid(p), wire::FormatMac(p.mac)});
   }
   std::lock_guard lock(port_labels_mu_);
   port_labels_ = std::move(labels);
@@ -943,6 +1069,7 @@ StatsSnapshot Daemon::Snapshot() const {
   s.workers = workers_;
   s.uptime_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
   s.version = NVGRE_VERSION;
+  if (ovsdb_) s.ovsdb = ovsdb_->Counters();
   return s;
 }
 

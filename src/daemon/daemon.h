@@ -30,6 +30,7 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -44,6 +45,7 @@
 #include "daemon/notify.h"
 #include "daemon/privileges.h"
 #include "daemon/stats.h"
+#include "daemon/ovsdb/client.h"
 #include <nlohmann/json_fwd.hpp>
 #include "nvgre/io/tap.h"
 #include "nvgre/offload/adapter.h"
@@ -63,6 +65,8 @@ class Daemon {
   // Control requests (the control socket's commands), as JSON.
   nlohmann::json Stats() const;
   nlohmann::json Ports() const;
+  // `lookup`: every record in force with its source (file / ovsdb), the subnets, the ports'
+  // VSIDs and where they come from, and the OVSDB connection.
   nlohmann::json Lookup() const;
   nlohmann::json Subnets() const;
   nlohmann::json Offload() const;
@@ -103,6 +107,12 @@ class Daemon {
   bool RefreshNextHops(std::chrono::milliseconds wait);
   void StopWorkers();
   nlohmann::json HandleRequest(const nlohmann::json& request);
+  // [policy] ovsdb: this host as the database should show it; a port's VSID (the file's, else
+  // the database's binding, else 0: unbound).
+  ovsdb::LocalView OvsdbView() const;
+  std::uint32_t PortVsid(const PortEntry& p) const;
+  // Takes the OVSDB client's newest record layer and port bindings into the datapath.
+  void OnOvsdbUpdate();
 
   Config config_;
   Notifier notifier_;
@@ -123,7 +133,12 @@ class Daemon {
     io::Tap tap;
   };
   std::vector<Port> ports_;                  // by slot (stable while the port exists)
-  std::vector<virt::RecordSpec> extra_records_;  // lookup records from outside the file
+  // Records from the OVSDB (a versioned layer: an update costs what changed, not a rebuild of
+  // every record), and the VSIDs it binds to ports the file leaves unbound.
+  std::shared_ptr<const virt::RecordLayer> ovsdb_layer_;
+  std::map<std::string, std::uint32_t> port_bindings_;
+  std::unique_ptr<ovsdb::Client> ovsdb_;
+  int ovsdb_notify_fd_ = -1;                 // eventfd: the client has an update
   std::vector<virt::IpAddress> groups_;      // underlay multicast groups joined
   std::vector<std::unique_ptr<Worker>> worker_objects_;
   std::vector<std::jthread> threads_;

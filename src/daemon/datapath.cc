@@ -228,6 +228,7 @@ void Worker::Egress(const DatapathState& s, std::size_t slot, virt::PacketBuffer
                     const virt::VnetHdr& hdr) {
   const PortState& port = s.ports[slot];
   const std::span<const std::uint8_t> frame = pkt.data();
+  if (port.vsid == 0) return counters_.Drop(DropIndex(DaemonDrop::kPortUnbound));
   const auto req = virt::CheckVnetTx(hdr, frame, port.limits);
   if (!req) return counters_.Drop(DropIndex(req.error()));
   const wire::MacAddress destination = MacAt(frame, 0);

@@ -78,6 +78,22 @@ ConfigDiff DiffConfigs(const Config& running, const Config& next) {
   restart("control.group", Quoted(running.control.group), Quoted(next.control.group));
   restart("metrics.listen", Listen(running.metrics.listen), Listen(next.metrics.listen));
   restart("subnet[].multicast (the groups joined)", GroupList(Groups(running)), GroupList(Groups(next)));
+  // [policy]: the OVSDB client's connection and identity (its records stay in force across a
+  // reload; only these settings take a restart).
+  auto list = [](const std::vector<std::string>& v) {
+    std::string out;
+    for (const std::string& s : v) out += (out.empty() ? "" : ", ") + Quoted(s);
+    return "[" + out + "]";
+  };
+  const PolicySection& rp = running.policy;
+  const PolicySection& np = next.policy;
+  restart("policy.ovsdb", list(rp.ovsdb), list(np.ovsdb));
+  restart("policy.switch", Quoted(rp.switch_name), Quoted(np.switch_name));
+  restart("policy.database", Quoted(rp.database), Quoted(np.database));
+  restart("policy.publish", rp.publish ? "true" : "false", np.publish ? "true" : "false");
+  restart("policy.inactivity_probe", std::to_string(rp.inactivity_probe_ms), std::to_string(np.inactivity_probe_ms));
+  restart("policy.max_backoff", std::to_string(rp.max_backoff_ms), std::to_string(np.max_backoff_ms));
+  restart("policy.max_message_bytes", std::to_string(rp.max_message_bytes), std::to_string(np.max_message_bytes));
 
   if (running.daemon.log_level != next.daemon.log_level) d.settings_changed.push_back("daemon.log_level");
   if (running.daemon.drop_log_interval != next.daemon.drop_log_interval) {

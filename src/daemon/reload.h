@@ -11,8 +11,11 @@
 // records and subnets (through the policy), daemon.log_level, daemon.drop_log_interval,
 // underlay.flow_id and underlay.ttl. Everything else names an open socket, a thread or an
 // identity and takes a restart: daemon.workers, daemon.user, the underlay's addresses, mtu and
-// interface, the control socket and its group, metrics.listen, and the set of underlay multicast
-// groups the subnets flood through (the receivers joined them at start).
+// interface, the control socket and its group, metrics.listen, the set of underlay multicast
+// groups the subnets flood through (the receivers joined them at start), and every [policy] key
+// (the OVSDB connection). The records, subnets and port bindings from the OVSDB are not part of
+// the file: a reload keeps them in force, and the ports it adds or removes are published to the
+// database (Ucast_Macs_Local) as they change.
 #pragma once
 
 #include <cstddef>

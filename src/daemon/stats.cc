@@ -80,6 +80,39 @@ constexpr std::array<PortRow, 4> kPortRows{{
     {"tx_bytes", "tx_bytes", "bytes of the frames delivered to a VM", &CounterTotals::Port::tx_bytes},
 }};
 
+// The OVSDB client's counters (ovsdb/counters.h), section "ovsdb".
+struct OvsdbRow {
+  std::string_view key;
+  std::string_view metric;
+  std::string_view help;
+  std::uint64_t ovsdb::ClientCounters::*field;
+};
+
+constexpr std::array<OvsdbRow, 13> kOvsdbRows{{
+    {"messages", "ovsdb_messages", "JSON-RPC messages received from the OVSDB", &ovsdb::ClientCounters::messages},
+    {"updates", "ovsdb_updates", "OVSDB monitor replies and update notifications applied",
+     &ovsdb::ClientCounters::updates},
+    {"protocol_errors", "ovsdb_protocol_errors",
+     "OVSDB connections closed for bad input (garbage, oversize, unexpected messages)",
+     &ovsdb::ClientCounters::protocol_errors},
+    {"oversize_messages", "ovsdb_oversize_messages", "OVSDB messages longer than [policy] max_message_bytes",
+     &ovsdb::ClientCounters::oversize},
+    {"not_json", "ovsdb_not_json", "OVSDB input that is not JSON", &ovsdb::ClientCounters::not_json},
+    {"unexpected_messages", "ovsdb_unexpected_messages", "OVSDB JSON that is no expected JSON-RPC message",
+     &ovsdb::ClientCounters::unexpected},
+    {"connects", "ovsdb_connects", "OVSDB connection attempts", &ovsdb::ClientCounters::connects},
+    {"disconnects", "ovsdb_disconnects", "OVSDB connections lost or closed", &ovsdb::ClientCounters::disconnects},
+    {"echo_answered", "ovsdb_echo_answered", "OVSDB echo requests answered", &ovsdb::ClientCounters::echo_answered},
+    {"probes_sent", "ovsdb_probes_sent", "OVSDB echo requests sent after [policy] inactivity_probe",
+     &ovsdb::ClientCounters::probes},
+    {"transactions_ok", "ovsdb_transactions_ok", "OVSDB transactions publishing this host's rows that committed",
+     &ovsdb::ClientCounters::txn_ok},
+    {"transactions_failed", "ovsdb_transactions_failed", "OVSDB transactions publishing this host's rows that failed",
+     &ovsdb::ClientCounters::txn_failed},
+    {"received_bytes", "ovsdb_received_bytes", "bytes received on the OVSDB monitoring connections",
+     &ovsdb::ClientCounters::bytes_received},
+}};
+
 constexpr std::string_view kDropsHelp = "frames nvgred refused, by reason (nvgred drops lists them)";
 constexpr std::string_view kRssHelp = "underlay datagrams processed per worker (the RSS spread)";
 
@@ -154,6 +187,54 @@ void ForEachStat(const StatsSnapshot& s, const std::function<void(const Stat&)>&
     st.value = s.totals.rss_queues[q];
     f(st);
   }
+  {
+    Stat st;
+    st.type = StatType::kGauge;
+    st.metric = "ovsdb_connected";
+    st.help = "1 while nvgred is synced with a member of its OVSDB cluster";
+    st.json_section = "ovsdb";
+    st.json_key = "connected";
+    st.value = s.ovsdb.connected ? 1 : 0;
+    st.gauge = static_cast<double>(st.value);
+    f(st);
+    st.metric = "ovsdb_records";
+    st.help = "lookup records the OVSDB holds for nvgred (before precedence with the file's)";
+    st.json_key = "records";
+    st.value = s.ovsdb.records;
+    st.gauge = static_cast<double>(st.value);
+    f(st);
+  }
+  for (const OvsdbRow& r : kOvsdbRows) {
+    Stat st;
+    st.metric = r.metric;
+    st.help = r.help;
+    st.json_section = "ovsdb";
+    st.json_key = r.key;
+    st.value = s.ovsdb.*r.field;
+    f(st);
+  }
+  for (std::size_t i = 0; i < ovsdb::kRefusalCount; ++i) {
+    Stat st;
+    st.metric = "ovsdb_refused_rows";
+    st.help = "OVSDB rows refused (counted each time a row update is refused), by reason";
+    st.json_section = "ovsdb.refused_rows";
+    st.json_key = ovsdb::RefusalName(static_cast<ovsdb::Refusal>(i));
+    st.labels = {{"reason", std::string(st.json_key)}};
+    st.value = s.ovsdb.refused_total[i];
+    f(st);
+  }
+  for (std::size_t i = 0; i < ovsdb::kRefusalCount; ++i) {
+    Stat st;
+    st.type = StatType::kGauge;
+    st.metric = "ovsdb_refused_rows_now";
+    st.help = "OVSDB rows refused at this moment (not in force), by reason";
+    st.json_section = "ovsdb.refused_rows_now";
+    st.json_key = ovsdb::RefusalName(static_cast<ovsdb::Refusal>(i));
+    st.labels = {{"reason", std::string(st.json_key)}};
+    st.value = s.ovsdb.refused_now[i];
+    st.gauge = static_cast<double>(st.value);
+    f(st);
+  }
 }
 
 nlohmann::json StatsJson(const StatsSnapshot& s) {
@@ -161,8 +242,20 @@ nlohmann::json StatsJson(const StatsSnapshot& s) {
   nlohmann::json ports = nlohmann::json::array();
   for (const PortLabel& p : s.ports) ports.push_back({{"tap", p.tap}, {"vsid", p.vsid}, {"mac", p.mac}});
   j["rss_queues"] = nlohmann::json::array();
+  // A section's place: "ovsdb.refused_rows" is j["ovsdb"]["refused_rows"].
+  auto place = [&j](std::string_view section) -> nlohmann::json& {
+    nlohmann::json* at = &j;
+    for (std::size_t start = 0;;) {
+      const std::size_t dot = section.find('.', start);
+      at = &(*at)[std::string(section.substr(start, dot - start))];
+      if (dot == std::string_view::npos) return *at;
+      start = dot + 1;
+    }
+  };
   ForEachStat(s, [&](const Stat& st) {
-    if (st.type == StatType::kGauge) {
+    if (st.type == StatType::kGauge && !st.json_section.empty()) {
+      place(st.json_section)[std::string(st.json_key)] = st.value;
+    } else if (st.type == StatType::kGauge) {
       if (st.json_key == "workers") {
         j["workers"] = s.workers;
       } else {
@@ -173,7 +266,7 @@ nlohmann::json StatsJson(const StatsSnapshot& s) {
     } else if (st.json_section == "rss_queues") {
       j["rss_queues"].push_back(st.value);
     } else {
-      j[std::string(st.json_section)][std::string(st.json_key)] = st.value;
+      place(st.json_section)[std::string(st.json_key)] = st.value;
     }
   });
   j["ports"] = ports;

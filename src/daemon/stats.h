@@ -11,7 +11,8 @@
 // (by slot, labelled with the port's TAP name and VSID), every drop reason of the flat drop index
 // space (counters.h: nvgred's own, vnet header checks, decapsulation, Tx engine refusals,
 // encapsulation refusals, neighbour ignores; label `reason`), the RSS spread (label `queue`),
-// and two gauges (workers, uptime).
+// two gauges (workers, uptime), and the OVSDB client's counters ([policy] ovsdb: messages, bad
+// input, connections, transactions, rows refused by reason; zeros when no database is configured).
 //
 // Prometheus names follow its conventions (https://prometheus.io/docs/practices/naming/): prefix
 // `nvgred_`, snake_case, counters end in `_total`, base units (bytes, seconds); what the stats
@@ -28,6 +29,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "daemon/counters.h"
+#include "daemon/ovsdb/counters.h"
 
 namespace nvgre::daemon {
 
@@ -44,6 +46,7 @@ struct StatsSnapshot {
   std::size_t workers = 0;
   double uptime_seconds = 0;
   std::string version;
+  ovsdb::ClientCounters ovsdb;  // all zero without [policy] ovsdb
 };
 
 enum class StatType : std::uint8_t { kCounter, kGauge };
@@ -53,11 +56,13 @@ struct Stat {
   std::string_view metric;   // Prometheus family name, without the prefix and `_total`
   std::string_view help;
   StatType type = StatType::kCounter;
-  std::string_view json_section;  // "tx", "rx", "other", "drops", "ports", "rss_queues", "" (top)
+  // "tx", "rx", "other", "drops", "ports", "rss_queues", "ovsdb", "ovsdb.refused_rows", ... ("."
+  // nests), "" (top)
+  std::string_view json_section;
   std::string_view json_key;      // the key in that section (a drop reason's name, ...)
   std::vector<std::pair<std::string_view, std::string>> labels;  // Prometheus labels
   std::uint64_t value = 0;
-  double gauge = 0;          // kGauge
+  double gauge = 0;          // kGauge (a gauge in a section: value, an integer)
   const PortLabel* port = nullptr;  // for per-port stats
 };
 

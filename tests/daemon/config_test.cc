@@ -549,7 +549,7 @@ TEST(ConfigReject, UnknownTopLevelTableOrKey) {
   EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, "[undelray]", "mtu = 1500"}),
                       {3, 2, "undelray",
                        "unknown table; expected one of the top-level tables [daemon], [underlay], [control], "
-                       "[metrics], [[subnet]], [[port]], [[lookup]]"}));
+                       "[metrics], [policy], [[subnet]], [[port]], [[lookup]]"}));
   EXPECT_TRUE(
       Rejects(Lines({"mtu = 1500", kUnderlay, kAddress}), {1, 1, "mtu", "unknown key; expected one of"}));
   EXPECT_TRUE(
@@ -948,6 +948,77 @@ TEST(ConfigReject, SeveralErrorsComeOutInFileOrder) {
                              {11, 1, "subnet[0].bogus", "unknown key"},
                              {15, 12, "lookup[0].provider", "this host's own underlay address"},
                              {17, 11, "daemon.workers", "got 0"}}));
+}
+
+// ---- [policy]: the OVSDB ----------------------------------------------------------------
+
+TEST(ConfigParse, PolicyKeysGiveExactValues) {
+  const Config c = Accepts(Lines({kUnderlay, kAddress, "[policy]",
+                                  R"(ovsdb = ["unix:/run/ovsdb/s1.sock", "tcp:192.0.2.10:6641", "tcp:[2001:db8::10]:6642"])",
+                                  "switch = \"host-7\"", "database = \"MS_VTEP\"", "publish = false",
+                                  "inactivity_probe = 0", "max_backoff = 30000", "max_message_bytes = 1048576",
+                                  kSubnet, kVsid5001, "[[port]]", "tap = \"t1\"", "mac = \"02:00:00:00:00:01\""}));
+  EXPECT_EQ(c.policy.ovsdb, (std::vector<std::string>{"unix:/run/ovsdb/s1.sock", "tcp:192.0.2.10:6641",
+                                                      "tcp:[2001:db8::10]:6642"}));
+  EXPECT_EQ(c.policy.switch_name, "host-7");
+  EXPECT_EQ(c.policy.database, "MS_VTEP");
+  EXPECT_FALSE(c.policy.publish);
+  EXPECT_EQ(c.policy.inactivity_probe_ms, 0u);
+  EXPECT_EQ(c.policy.max_backoff_ms, 30000u);
+  EXPECT_EQ(c.policy.max_message_bytes, 1048576u);
+  ASSERT_EQ(c.ports.size(), 1u);
+  EXPECT_EQ(c.ports[0].vsid, 0u);  // bound by the database
+  // Defaults; one remote as a string.
+  const Config d = Accepts(Lines({kUnderlay, kAddress, "[policy]", "ovsdb = \"unix:/x\""}));
+  EXPECT_EQ(d.policy.ovsdb, std::vector<std::string>{"unix:/x"});
+  EXPECT_EQ(d.policy.switch_name, "");
+  EXPECT_EQ(d.policy.database, "hardware_vtep");
+  EXPECT_TRUE(d.policy.publish);
+  EXPECT_EQ(d.policy.inactivity_probe_ms, 5000u);
+  EXPECT_EQ(d.policy.max_backoff_ms, 8000u);
+  EXPECT_EQ(d.policy.max_message_bytes, std::uint64_t{256} << 20);
+  EXPECT_TRUE(Accepts(Lines({kUnderlay, kAddress})).policy.ovsdb.empty());
+}
+
+TEST(ConfigReject, PolicyRemotes) {
+  EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, "[policy]", "switch = \"h\""}),
+                      {3, 1, "policy.ovsdb", "missing; expected the OVSDB remotes"}));
+  EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, "[policy]", "ovsdb = []"}),
+                      {4, 9, "policy.ovsdb", "got an empty list"}));
+  EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, "[policy]", "ovsdb = 6641"}),
+                      {4, 9, "policy.ovsdb", "or a list of them, got 6641"}));
+  EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, "[policy]", R"(ovsdb = ["ssl:192.0.2.1:6640", "punix:/x", "tcp:192.0.2.1", "tcp:2001:db8::1:6640", "tcp:h:0", "unix:", "/run/x"])"}),
+                      {{4, 10, "policy.ovsdb[0]", "(ssl: remotes are not supported (use unix: or tcp:))"},
+                       {4, 32, "policy.ovsdb[1]", "(a passive remote (the server listens there); nvgred connects: unix: or tcp:)"},
+                       {4, 44, "policy.ovsdb[2]", "(a tcp: remote is tcp:HOST:PORT)"},
+                       {4, 61, "policy.ovsdb[3]", "(an IPv6 address goes in brackets: tcp:[ADDRESS]:PORT)"},
+                       {4, 85, "policy.ovsdb[4]", "(the port of a tcp: remote is 1..65535)"},
+                       {4, 96, "policy.ovsdb[5]", "(a unix: remote needs a socket path of 1..107 bytes)"},
+                       {4, 105, "policy.ovsdb[6]", "got \"/run/x\" (expected unix:PATH or tcp:HOST:PORT)"}}));
+  EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, "[policy]", R"(ovsdb = ["unix:/a", "unix:/a"])"}),
+                      {4, 21, "policy.ovsdb[1]", "expected each remote once, got \"unix:/a\" again"}));
+}
+
+TEST(ConfigReject, PolicyOtherKeys) {
+  const std::string head = Lines({kUnderlay, kAddress, "[policy]", "ovsdb = \"unix:/x\""});
+  EXPECT_TRUE(Rejects(head + Lines({"switch = \"my host\""}), {5, 10, "policy.switch", "no spaces"}));
+  EXPECT_TRUE(Rejects(head + Lines({"switch = \"\""}), {5, 10, "policy.switch", "1..255 printable ASCII"}));
+  EXPECT_TRUE(Rejects(head + Lines({"database = \"9db\""}), {5, 12, "policy.database", "RFC 7047 §3.1 <id>"}));
+  EXPECT_TRUE(Rejects(head + Lines({"publish = \"yes\""}), {5, 11, "policy.publish", "expected true or false"}));
+  EXPECT_TRUE(Rejects(head + Lines({"inactivity_probe = 500"}),
+                      {5, 20, "policy.inactivity_probe", "0 (never) or 1000..3600000, got 500"}));
+  EXPECT_TRUE(Rejects(head + Lines({"max_backoff = 10"}), {5, 15, "policy.max_backoff", "1000..3600000, got 10"}));
+  EXPECT_TRUE(Rejects(head + Lines({"max_message_bytes = 1024"}),
+                      {5, 21, "policy.max_message_bytes", "65536..4294967296, got 1024"}));
+  EXPECT_TRUE(Rejects(head + Lines({"remote = \"unix:/y\""}),
+                      {5, 1, "policy.remote",
+                       "[policy]: ovsdb, switch, database, publish, inactivity_probe, max_backoff, max_message_bytes"}));
+}
+
+// Without [policy] a port needs its VSID; with it the database may bind the port.
+TEST(ConfigReject, PortWithoutVsidNeedsTheDatabase) {
+  EXPECT_TRUE(Rejects(Lines({kUnderlay, kAddress, "[[port]]", "tap = \"t\"", "mac = \"02:00:00:00:00:01\""}),
+                      {3, 1, "port[0].vsid", "missing; expected the vsid of a [[subnet]] (or [policy] ovsdb = ..."}));
 }
 
 TEST(ConfigError, ToStringForms) {

@@ -253,6 +253,25 @@ TEST(ConfigDiff, WhatTakesARestart) {
   EXPECT_EQ(swap.subnets_changed, 2u);
 }
 
+// [policy]: the OVSDB connection takes a restart; a file without [policy] changes nothing there.
+TEST(ConfigDiff, PolicyKeysTakeARestart) {
+  Config a = Base();
+  a.policy.ovsdb = {"unix:/run/ovsdb/s1.sock"};
+  a.policy.switch_name = "h1";
+  Config b = a;
+  b.policy.ovsdb.push_back("tcp:192.0.2.10:6641");
+  b.policy.switch_name = "h2";
+  b.policy.publish = false;
+  b.policy.inactivity_probe_ms = 0;
+  const ConfigDiff d = DiffConfigs(a, b);
+  EXPECT_THAT(d.restart_required,
+              ElementsAre("policy.ovsdb: [\"unix:/run/ovsdb/s1.sock\"] -> [\"unix:/run/ovsdb/s1.sock\", "
+                          "\"tcp:192.0.2.10:6641\"]",
+                          "policy.switch: \"h1\" -> \"h2\"", "policy.publish: true -> false",
+                          "policy.inactivity_probe: 5000 -> 0"));
+  EXPECT_TRUE(DiffConfigs(a, a).empty());
+}
+
 // ---- drop log -------------------------------------------------------------------------------
 
 TEST(DropLog, OneLinePerReasonPerIntervalAndTheCountsAddUp) {

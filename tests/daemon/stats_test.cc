@@ -113,6 +113,37 @@ TEST(StatsRegistry, PrometheusLines) {
   EXPECT_EQ(drops, kDropCount);
 }
 
+// The OVSDB client's counters: section "ovsdb" of ctl stats, nvgred_ovsdb_* in /metrics, refused
+// rows by reason (the names of docs/ovsdb.md).
+TEST(StatsRegistry, OvsdbCounters) {
+  StatsSnapshot s = Example();
+  s.ovsdb.connected = true;
+  s.ovsdb.records = 100000;
+  s.ovsdb.messages = 42;
+  s.ovsdb.not_json = 1;
+  s.ovsdb.bytes_received = 123456;
+  s.ovsdb.refused_total[static_cast<std::size_t>(ovsdb::Refusal::kBadMac)] = 3;
+  s.ovsdb.refused_now[static_cast<std::size_t>(ovsdb::Refusal::kDanglingReference)] = 2;
+  const nlohmann::json j = StatsJson(s);
+  EXPECT_EQ(j["ovsdb"]["connected"], 1);
+  EXPECT_EQ(j["ovsdb"]["records"], 100000);
+  EXPECT_EQ(j["ovsdb"]["messages"], 42);
+  EXPECT_EQ(j["ovsdb"]["not_json"], 1);
+  EXPECT_EQ(j["ovsdb"]["received_bytes"], 123456);
+  EXPECT_EQ(j["ovsdb"]["refused_rows"]["bad-mac"], 3);
+  EXPECT_EQ(j["ovsdb"]["refused_rows"].size(), 6u);
+  EXPECT_EQ(j["ovsdb"]["refused_rows_now"]["dangling-reference"], 2);
+  EXPECT_EQ(j["ovsdb"]["refused_rows_now"]["bad-mac"], 0);
+  const std::string m = PrometheusText(s);
+  EXPECT_THAT(m, HasSubstr("\nnvgred_ovsdb_connected 1\n"));
+  EXPECT_THAT(m, HasSubstr("\nnvgred_ovsdb_records 100000\n"));
+  EXPECT_THAT(m, HasSubstr("\nnvgred_ovsdb_messages_total 42\n"));
+  EXPECT_THAT(m, HasSubstr("\nnvgred_ovsdb_received_bytes_total 123456\n"));
+  EXPECT_THAT(m, HasSubstr("\nnvgred_ovsdb_refused_rows_total{reason=\"bad-mac\"} 3\n"));
+  EXPECT_THAT(m, HasSubstr("\nnvgred_ovsdb_refused_rows_now{reason=\"dangling-reference\"} 2\n"));
+  EXPECT_THAT(m, HasSubstr("# TYPE nvgred_ovsdb_refused_rows_now gauge\n"));
+}
+
 // README "Metrics" lists every family /metrics has, and nothing else.
 TEST(StatsRegistry, ReadmeListsEveryMetric) {
   std::ifstream f(std::string(NVGRE_SOURCE_DIR) + "/README.md");

@@ -452,6 +452,15 @@ def metrics(t, lab):
         for q, v in enumerate(stats["rss_queues"]):
             e[("nvgred_rss_queue_packets_total", (("queue", str(q)),))] = v
         e[("nvgred_workers", ())] = stats["workers"]
+        # The OVSDB client's (zeros here: no [policy]): ovsdb.KEY -> nvgred_ovsdb_KEY_total, the
+        # gauges connected / records without _total, refused rows by reason.
+        for k, v in stats["ovsdb"].items():
+            if k in ("refused_rows", "refused_rows_now"):
+                suffix = "_total" if k == "refused_rows" else ""
+                for reason, n in v.items():
+                    e[(f"nvgred_ovsdb_{k}{suffix}", (("reason", reason),))] = n
+            else:
+                e[(f"nvgred_ovsdb_{k}" + ("" if k in ("connected", "records") else "_total"), ())] = v
         return e
 
     lo, hi = expected(before), expected(after)
