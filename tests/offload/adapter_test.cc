@@ -63,11 +63,16 @@ TEST(NdisOffloadBytes, LayoutOfTheDefaultHardware) {
   EXPECT_EQ(Le32(b, 88), 2u);      // LsoV2.IPv4.MinSegmentCount
   EXPECT_EQ(Le32(b, 104), 0x5u);   // LsoV2.IPv6: IpExtensionHeadersSupported, TcpOptionsSupported
   EXPECT_EQ(b[144], 1);            // Rsc.IPv4.Enabled
-  EXPECT_EQ(Le32(b, 148), 0x00FFFFFFu);  // EncapsulatedPacketTaskOffloadGre: every mask 0xF
+  // EncapsulatedPacketTaskOffloadGre: every mask 0xF, but UsoSupported (bits 20-23) is Reserved
+  // (0) before revision 6 (spec §7.2 "NDIS 6.30 era had Reserved:12", §7.3 revision ladder).
+  EXPECT_EQ(Le32(b, 148), 0x000FFFFFu);
   EXPECT_EQ(Le32(b, 152), 256u);         // MaxHeaderSizeSupported
   const auto b6 = hw.ToBytes(6);
   ASSERT_EQ(b6.size(), 216u);
   EXPECT_EQ(b6[176], kNdisEncapsulationTypeGreMac);
+  EXPECT_EQ(Le32(b6, 148), 0x00FFFFFFu);  // revision 6 carries UsoSupported
+  EXPECT_EQ(Le32(hw.ToBytes(4), 148), 0x000FFFFFu);
+  EXPECT_EQ(Le32(hw.ToBytes(5), 148), 0x000FFFFFu);
   EXPECT_EQ(Le32(b6, 196), 0x42u);  // USO IPv4: MinSegmentCount 2 | SubMssFinalSegmentSupported
   EXPECT_EQ(Le32(b6, 212), 0x1u);   // USO IPv6 IpExtensionHeadersSupported
   EXPECT_EQ(hw.ToBytes(1).size(), 112u);
@@ -89,6 +94,9 @@ TEST(NdisOffloadBytes, RoundTripEveryRevision) {
     }
     if (rev < 4) expected.encapsulation_types = 0;
     if (rev < 6) expected.uso_ipv4 = expected.uso_ipv6 = UsoOffload{};
+    if (rev >= 3 && rev < 6) {  // spec §7.2: bits 20-23 Reserved before USO (revision 6)
+      ASSERT_TRUE(expected.encapsulated_packet_task_offload_gre.set_mask(EncapOffload::kUso, 0));
+    }
     EXPECT_EQ(*parsed, expected) << int{rev};
   }
   // A later revision reads as 6 (NDIS versioning appends members), with 6's size at least
