@@ -533,6 +533,31 @@ Adapter::Adapter(const AdapterCapabilities& caps, Keywords keywords)
   config_.store(std::move(config));
 }
 
+OidQueryResult Adapter::QueryOid(std::uint32_t oid, std::span<std::uint8_t> information_buffer,
+                                 std::uint8_t revision) const {
+  OidQueryResult r;
+  if (oid != kOidTcpOffloadHardwareCapabilities && oid != kOidTcpOffloadCurrentConfig) {
+    r.status = NdisStatus::kNotSupported;
+    return r;
+  }
+  if (NdisOffloadSize(revision) == 0) {  // a revision NDIS_OFFLOAD never had
+    r.status = NdisStatus::kInvalidParameter;
+    return r;
+  }
+  const std::vector<std::uint8_t> image = oid == kOidTcpOffloadHardwareCapabilities
+                                              ? HardwareCapabilities().ToBytes(revision)
+                                              : CurrentConfig().ToBytes(revision);
+  // Spec §7.1: "NDIS_STATUS_BUFFER_TOO_SHORT if too small", telling the size needed.
+  if (information_buffer.size() < image.size()) {
+    r.status = NdisStatus::kBufferTooShort;
+    r.bytes_needed = static_cast<std::uint32_t>(image.size());
+    return r;
+  }
+  std::copy(image.begin(), image.end(), information_buffer.begin());
+  r.bytes_written = static_cast<std::uint32_t>(image.size());
+  return r;
+}
+
 Keywords Adapter::keywords() const {
   std::lock_guard lock(mu_);
   return keywords_;
