@@ -12,7 +12,8 @@
 // keywords from --keywords (defaults otherwise); a protocol stack that has already sent
 // OID_OFFLOAD_ENCAPSULATION (IPv4 and IPv6, IEEE 802.3), OID_TCP_OFFLOAD_PARAMETERS with
 // EncapsulatedPacketTaskOffload ON / GRE_MAC (unless --encap-offload off, or the keywords say
-// *EncapsulatedPacketTaskOffload=0 and --encap-offload is not given),
+// *EncapsulatedPacketTaskOffload=0 or *EncapsulatedPacketTaskOffloadNvgre=0 and --encap-offload
+// is not given),
 // OID_GEN_RECEIVE_SCALE_PARAMETERS (key, types, table) and one OID_RECEIVE_FILTER_SET_FILTER
 // per --vmq (filter ids 1, 2, ... in order).
 //
@@ -349,7 +350,9 @@ int RunRx(const RxOptions& o, std::ostream& out, std::ostream& err) {
   Adapter adapter(caps, *kw);
 
   (void)adapter.SetOffloadEncapsulation(OffloadEncapsulation::Ethernet());
-  bool encap_on = kw->Enabled(Keyword::kEncapsulatedPacketTaskOffload);
+  // A stack that honours the keywords turns NVGRE (GRE_MAC) on only when both allow it (§12).
+  bool encap_on = kw->Enabled(Keyword::kEncapsulatedPacketTaskOffload) &&
+                  kw->Enabled(Keyword::kEncapsulatedPacketTaskOffloadNvgre);
   if (o.encap_offload == "on") encap_on = true;
   else if (o.encap_offload == "off") encap_on = false;
   else if (!o.encap_offload.empty()) {

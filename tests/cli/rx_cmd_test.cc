@@ -207,6 +207,16 @@ TEST(RxCli, KeywordsFile) {
   EXPECT_EQ(lines[0]["path"], "encapsulated");
   EXPECT_EQ(lines[0]["checksum_flags"], nlohmann::json::array({"TcpChecksumFailed"}));
   EXPECT_EQ(RunNvgre("rx --keywords /nonexistent/keywords " + kNvgre).status, 2);
+  // *EncapsulatedPacketTaskOffloadNvgre=0 (§12): the stack does not turn NVGRE on either.
+  {
+    std::ofstream f(path);
+    f << "*EncapsulatedPacketTaskOffloadNvgre=0\n";
+  }
+  lines = JsonLines(RunNvgre("rx --json --keywords " + path + " " + kNvgre).out);
+  EXPECT_EQ(lines[0]["path"], "encapsulation-not-offloaded");
+  const auto show = nlohmann::json::parse(RunNvgre("adapter show --json --keywords " + path).out);
+  EXPECT_EQ(show["keywords"]["*EncapsulatedPacketTaskOffloadNvgre"], 0);
+  EXPECT_EQ(show["keywords"]["*VxlanUDPPortNumber"], 4789);
   std::filesystem::remove(path);
 }
 
