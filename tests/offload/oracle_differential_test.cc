@@ -77,15 +77,20 @@ struct Verdict {
   std::string scapy_ip, scapy_l4, tshark_ip, tshark_l4;
 };
 
-// Runs the oracle; nullopt-like empty vector with `skipped` set when scapy/tshark are missing.
+// Runs the oracle: one verdict per frame, or nothing with `skipped` set when /usr/bin/python3,
+// scapy or tshark is missing (the script exits 77).
 std::vector<Verdict> AskOracle(const std::vector<Bytes>& frames, const std::string& name,
                                bool& skipped) {
   const std::string pcap = (std::filesystem::temp_directory_path() /
                             ("nvgre_oracle_" + std::to_string(::getpid()) + "_" + name + ".pcap"))
                                .string();
+  std::vector<Verdict> out;
+  if (!std::filesystem::exists("/usr/bin/python3")) {
+    skipped = true;
+    return out;
+  }
   WritePcap(pcap, frames);
   const std::string command = "/usr/bin/python3 " + kOracle + " " + pcap + " 2>/dev/null";
-  std::vector<Verdict> out;
   FILE* p = ::popen(command.c_str(), "r");
   if (p == nullptr) {
     skipped = true;
