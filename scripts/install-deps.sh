@@ -9,7 +9,7 @@ packages=(g++ cmake ninja-build pkg-config libpcap-dev libcli11-dev nlohmann-jso
           python3-prometheus-client util-linux              # its operations tests (text parser,
                                                             # setpriv / unshare for the unit's restrictions)
           iproute2 iputils-ping ethtool procps python3 python3-scapy iperf3   # nvgred's integration tests,
-                                          # the scapy oracles of tests/virt
+                                          # the scapy oracles of tests/virt and tests/offload
           openvswitch-switch              # the Open vSwitch peer of the interop test
           openvswitch-vtep)               # hardware_vtep schema: nvgred's OVSDB schema, its tests
 missing=()

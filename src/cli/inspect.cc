@@ -361,7 +361,10 @@ int RunInspect(const InspectOptions& options, std::ostream& out, std::ostream& e
     if (sum.skipped_linktype) out << "skipped (not Ethernet): " << sum.skipped_linktype << "\n";
     if (read_failed) out << "read error: " << read_error.message << "\n";
   }
-  if (read_failed) err << "nvgre inspect: " << read_error.message << "\n";
+  if (read_failed) {
+    err << "nvgre inspect: " << read_error.message << "\n";
+    return 2;  // as verify: the frames before the bad record were reported
+  }
   return 0;
 }
 

@@ -19,7 +19,8 @@ struct InspectOptions {
 };
 
 // Exit status: 0 when the file could be read (malformed packets are reported, not fatal),
-// 2 when it could not be opened or is not a capture.
+// 2 when it could not be opened, is not a capture, or a record part-way is bad (the frames
+// before it are still reported, as `nvgre verify` does).
 int RunInspect(const InspectOptions& options, std::ostream& out, std::ostream& err);
 
 // One frame, as `inspect --json` prints it (the keys are documented in README.md).

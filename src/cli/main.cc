@@ -6,6 +6,7 @@
 int main(int argc, char** argv) {
   CLI::App app{"nvgre: NVGRE (RFC 7637) and NDIS 6.30 NVGRE task offload, in software"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("nvgre ") + NVGRE_VERSION);
   nvgre::cli::Runner run;
   for (const auto& command : nvgre::cli::RegisteredCommands()) command.add(app, run);
   try {

@@ -7,11 +7,13 @@
 // and the VMQ queue with the matching filter; then a summary with per-queue counts.
 //
 // The adapter it models: capabilities AdapterCapabilities::Default() (every offload, all
-// NVGRE INNER/OUTER masks, MaxHeaderSizeSupported 256) with 128 RSS queues; keywords from
-// --keywords (defaults otherwise); a protocol stack that has already sent
+// NVGRE INNER/OUTER masks, MaxHeaderSizeSupported 256, its 16 RSS and 16 VMQ queues, as
+// `nvgre adapter show` reports them; --indirection entry i steers to RSS queue i mod 16);
+// keywords from --keywords (defaults otherwise); a protocol stack that has already sent
 // OID_OFFLOAD_ENCAPSULATION (IPv4 and IPv6, IEEE 802.3), OID_TCP_OFFLOAD_PARAMETERS with
 // EncapsulatedPacketTaskOffload ON / GRE_MAC (unless --encap-offload off, or the keywords say
-// *EncapsulatedPacketTaskOffload=0 and --encap-offload is not given),
+// *EncapsulatedPacketTaskOffload=0 or *EncapsulatedPacketTaskOffloadNvgre=0 and --encap-offload
+// is not given),
 // OID_GEN_RECEIVE_SCALE_PARAMETERS (key, types, table) and one OID_RECEIVE_FILTER_SET_FILTER
 // per --vmq (filter ids 1, 2, ... in order).
 //
@@ -24,9 +26,13 @@
 //           | untagged         on the mac term: NDIS_RECEIVE_FILTER_FIELD_MAC_HEADER_VLAN_UNTAGGED_OR_ZERO
 //           | encap            NDIS_RECEIVE_FILTER_PACKET_ENCAPSULATION_GRE: test the inner MAC header
 //   e.g. --vmq mac=00:15:5d:00:00:01,encap=3 --vmq mac=00:15:5d:00:00:00/ff:ff:ff:00:00:00,vlan=5=2
+//
+// Exit status: 0 when the capture was read; 2 for a bad option, a file that cannot be opened or
+// is not a capture, or a record part-way that is bad (the frames before it are still reported).
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <map>
@@ -50,7 +56,6 @@ using nlohmann::json;
 using namespace nvgre::offload;
 
 constexpr int kLinktypeEthernet = 1;
-constexpr std::uint16_t kCliRssQueues = 128;
 
 struct RxOptions {
   std::string path;
@@ -340,12 +345,14 @@ struct RscPrinter : RscSink {
 int RunRx(const RxOptions& o, std::ostream& out, std::ostream& err) {
   auto kw = LoadKeywordsFile(o.keywords, /*missing_ok=*/false, "rx", err);
   if (!kw) return 2;
-  AdapterCapabilities caps = AdapterCapabilities::Default();
-  caps.rss_queues = kCliRssQueues;
+  // The adapter `nvgre adapter show` describes: the same receive queue count.
+  const AdapterCapabilities caps = AdapterCapabilities::Default();
   Adapter adapter(caps, *kw);
 
   (void)adapter.SetOffloadEncapsulation(OffloadEncapsulation::Ethernet());
-  bool encap_on = kw->Enabled(Keyword::kEncapsulatedPacketTaskOffload);
+  // A stack that honours the keywords turns NVGRE (GRE_MAC) on only when both allow it (§12).
+  bool encap_on = kw->Enabled(Keyword::kEncapsulatedPacketTaskOffload) &&
+                  kw->Enabled(Keyword::kEncapsulatedPacketTaskOffloadNvgre);
   if (o.encap_offload == "on") encap_on = true;
   else if (o.encap_offload == "off") encap_on = false;
   else if (!o.encap_offload.empty()) {
@@ -384,13 +391,14 @@ int RunRx(const RxOptions& o, std::ostream& out, std::ostream& err) {
     err << "nvgre rx: --indirection: expected a power of two in 1..128\n";
     return 2;
   }
-  rss.SetIndirection(static_cast<std::uint16_t>(o.indirection));
+  const auto entries = static_cast<std::uint16_t>(o.indirection);
+  rss.SetIndirection(entries, std::min(entries, caps.rss_queues));  // entry i -> queue i mod 16
   if (const NdisStatus st = adapter.SetRssParameters(rss); st != NdisStatus::kSuccess) {
     if (!kw->Enabled(Keyword::kRss)) {
       err << "nvgre rx: RSS disabled by *RSS=0\n";
     } else {
       err << "nvgre rx: OID_GEN_RECEIVE_SCALE_PARAMETERS: " << ToString(st) << ": "
-          << ToString(ValidateRss(rss, kCliRssQueues)) << "\n";
+          << ToString(ValidateRss(rss, caps.rss_queues)) << "\n";
       return 2;
     }
   }
@@ -490,7 +498,10 @@ int RunRx(const RxOptions& o, std::ostream& out, std::ostream& err) {
     if (sum.skipped_linktype) out << "skipped (not Ethernet): " << sum.skipped_linktype << "\n";
     if (read_failed) out << "read error: " << read_error.message << "\n";
   }
-  if (read_failed) err << "nvgre rx: " << read_error.message << "\n";
+  if (read_failed) {
+    err << "nvgre rx: " << read_error.message << "\n";
+    return 2;  // as verify: the frames before the bad record were processed and reported
+  }
   return 0;
 }
 
@@ -510,7 +521,7 @@ void AddRx(CLI::App& app, Runner& run) {
   cmd->add_option("--rss-types", o->rss_types,
                   "enabled hash types, e.g. TCP_IPV4,IPV4,UDP_IPV6 (default: IPV4,TCP_IPV4,UDP_IPV4,IPV6,TCP_IPV6,UDP_IPV6)");
   cmd->add_option("--indirection", o->indirection,
-                  "indirection table entries (power of two 1..128, default 8); entry i steers to RSS queue i");
+                  "indirection table entries (power of two 1..128, default 8); entry i steers to RSS queue i mod 16");
   cmd->add_option("--vmq", o->vmq,
                   "FILTER=QUEUE, FILTER = TERM[,TERM..], TERM = mac=MAC | mac!=MAC | mac=MAC/MASK | "
                   "vlan=N | vlan!=N | vlan=N/MASK | untagged | encap (repeatable; ids 1, 2, ...)")

@@ -289,7 +289,11 @@ std::vector<std::uint8_t> NdisOffload::ToBytes(std::uint8_t revision) const {
   if (revision >= 3) {
     Put8(b, kRscAt, rsc_ipv4 ? 1 : 0);
     Put8(b, kRscAt + 1, rsc_ipv6 ? 1 : 0);
-    const auto gre = encapsulated_packet_task_offload_gre.ToBytes();
+    // Spec §7.2/§7.3: UsoSupported (bits 20-23) came with USO (NDIS 6.83+, revision 6); in
+    // the NDIS 6.30-6.70 images (revisions 3-5) those bits are Reserved and must be 0.
+    EncapsulatedPacketTaskOffload gre_caps = encapsulated_packet_task_offload_gre;
+    if (revision < 6) (void)gre_caps.set_mask(EncapOffload::kUso, 0);
+    const auto gre = gre_caps.ToBytes();
     for (std::size_t i = 0; i < gre.size(); ++i) b[kNdisOffloadGreOffset + i] = gre[i];
   }
   if (revision >= 4) Put8(b, kEncapsulationTypesAt, encapsulation_types);
@@ -527,6 +531,31 @@ Adapter::Adapter(const AdapterCapabilities& caps, Keywords keywords)
   config->current = InitialCurrentConfig(caps_, keywords_);
   config->vmq_enabled = caps_.vmq_supported && keywords_.Enabled(Keyword::kVmq);
   config_.store(std::move(config));
+}
+
+OidQueryResult Adapter::QueryOid(std::uint32_t oid, std::span<std::uint8_t> information_buffer,
+                                 std::uint8_t revision) const {
+  OidQueryResult r;
+  if (oid != kOidTcpOffloadHardwareCapabilities && oid != kOidTcpOffloadCurrentConfig) {
+    r.status = NdisStatus::kNotSupported;
+    return r;
+  }
+  if (NdisOffloadSize(revision) == 0) {  // a revision NDIS_OFFLOAD never had
+    r.status = NdisStatus::kInvalidParameter;
+    return r;
+  }
+  const std::vector<std::uint8_t> image = oid == kOidTcpOffloadHardwareCapabilities
+                                              ? HardwareCapabilities().ToBytes(revision)
+                                              : CurrentConfig().ToBytes(revision);
+  // Spec §7.1: "NDIS_STATUS_BUFFER_TOO_SHORT if too small", telling the size needed.
+  if (information_buffer.size() < image.size()) {
+    r.status = NdisStatus::kBufferTooShort;
+    r.bytes_needed = static_cast<std::uint32_t>(image.size());
+    return r;
+  }
+  std::copy(image.begin(), image.end(), information_buffer.begin());
+  r.bytes_written = static_cast<std::uint32_t>(image.size());
+  return r;
 }
 
 Keywords Adapter::keywords() const {

@@ -122,7 +122,8 @@ bool ClassifyNvgreFast(std::span<const std::uint8_t> f, std::size_t wire_length,
   // Every member written (the object may hold the previous frame's layout).
   l.outer_l2 = wire::L2Layout{0, 14, 0, wire::kEtherTypeIpv4};
   l.outer_l3 = L3Layout{kOuterL3, 4, kIpv4MinHeader, wire::kIpProtoGre,
-                        static_cast<std::uint32_t>(outer_end), false, false, false};
+                        static_cast<std::uint32_t>(outer_end), false, false, false,
+                        static_cast<std::uint32_t>(kOuterL3 + 16)};
   l.outer_l4 = kNoHeader;
   l.encapsulation = Encapsulation::kGreEthernet;
   l.gre = wire::GreLayout{kGre, static_cast<std::uint8_t>(wire::kNvgreHeaderSize), wire::kNvgreFlagsVersion,
@@ -132,7 +133,8 @@ bool ClassifyNvgreFast(std::span<const std::uint8_t> f, std::size_t wire_length,
   l.inner_l2 = wire::L2Layout{kInnerL2, 14, 0, inner_type};
   l.inner_l3 = L3Layout{kInnerL3, static_cast<std::uint8_t>(inner_type == wire::kEtherTypeIpv4 ? 4 : 6),
                         static_cast<std::uint16_t>(inner_header), proto,
-                        static_cast<std::uint32_t>(inner_end), false, false, false};
+                        static_cast<std::uint32_t>(inner_end), false, false, false,
+                        static_cast<std::uint32_t>(kInnerL3 + (inner_type == wire::kEtherTypeIpv4 ? 16 : 24))};
   l.inner_l4 = static_cast<std::uint16_t>(l4);
   l.l4_protocol = proto;
   l.payload = static_cast<std::uint16_t>(l4 + l4_header);
@@ -173,10 +175,14 @@ enum class L4Check : std::uint8_t { kNotChecked, kGood, kBad };
 
 // The TCP/UDP checksum over the pseudo-header (RFC 9293 §3.1, RFC 768; RFC 8200 §8.1 for IPv6)
 // and the segment with its checksum field in place: good when the sum folds to 0xFFFF.
-// `ip` starts at the IP header (source/destination at 12/16 for IPv4, 8/24 for IPv6).
-bool TransportChecksumGood(std::span<const std::uint8_t> ip, bool v4, std::uint8_t proto,
-                           std::span<const std::uint8_t> segment) {
-  std::uint64_t acc = SumWords(ip.subspan(v4 ? 12u : 8u, v4 ? 8u : 32u));
+// `ip` is the frame's IP header (source at 12 for IPv4, 8 for IPv6); the destination comes from
+// `ip.pseudo_destination`, which for IPv6 is the final destination (RFC 8200 §8.1: a Routing
+// header's last address while Segments Left > 0).
+bool TransportChecksumGood(std::span<const std::uint8_t> frame, const L3Layout& ip,
+                           std::uint8_t proto, std::span<const std::uint8_t> segment) {
+  const bool v4 = ip.version == 4;
+  std::uint64_t acc = SumWords(frame.subspan(ip.offset + (v4 ? 12u : 8u), v4 ? 4u : 16u));
+  acc += SumWords(frame.subspan(ip.pseudo_destination, v4 ? 4u : 16u));
   acc += proto;
   acc += segment.size();  // upper-layer length (< 2^16 here: bounded by the IP length field)
   acc += SumWords(segment);
@@ -209,10 +215,12 @@ L4Check CheckTransport(const AdapterConfig& c, std::span<const std::uint8_t> fra
     const std::uint16_t udp_length = wire::LoadBe16(segment.subspan<4, 2>());
     const std::uint16_t udp_checksum = wire::LoadBe16(segment.subspan<6, 2>());
     if (udp_checksum == 0 && ip.version == 4) return L4Check::kNotChecked;  // RFC 768: none
+    // RFC 8200 §8.1: over IPv6 a zero UDP checksum is a failure whatever the datagram sums to.
+    if (udp_checksum == 0) return L4Check::kBad;
     if (udp_length < 8 || udp_length > segment.size()) return L4Check::kNotChecked;
     segment = segment.first(udp_length);
   }
-  const bool ok = TransportChecksumGood(frame.subspan(ip.offset), ip.version == 4, proto, segment);
+  const bool ok = TransportChecksumGood(frame, ip, proto, segment);
   return ok ? L4Check::kGood : L4Check::kBad;
 }
 
@@ -358,12 +366,15 @@ void FinishNvgreFast(const AdapterConfig& c, std::span<const std::uint8_t> f, Rx
         const std::uint16_t udp_length = Be16(segment, 4);
         if ((Be16(segment, 6) == 0 && !inner6) || udp_length < 8 || udp_length > segment.size()) {
           check = false;  // RFC 768 "no checksum", or a length that says nothing usable
+        } else if (Be16(segment, 6) == 0) {
+          check = false;  // RFC 8200 §8.1: zero over IPv6 is a failure, whatever the sum
+          SetL4Flags(info, l.l4_protocol, L4Check::kBad);
         } else {
           segment = segment.first(udp_length);
         }
       }
       if (check) {
-        const bool ok = TransportChecksumGood(f.subspan(l.inner_l3.offset), !inner6, l.l4_protocol, segment);
+        const bool ok = TransportChecksumGood(f, l.inner_l3, l.l4_protocol, segment);
         SetL4Flags(info, l.l4_protocol, ok ? L4Check::kGood : L4Check::kBad);
       }
     }

@@ -74,8 +74,10 @@ std::uint16_t PseudoSum(MutBytes h, const wire::L3Layout& l3, std::uint8_t proto
                                    std::span<const std::uint8_t, 4>(h.data() + l3.offset + 16, 4),
                                    protocol, length);
   }
+  // RFC 8200 §8.1: the final destination (a Routing header's last address while Segments Left
+  // > 0), which the classifier located; the seed the NIC completes must carry it.
   return wire::PseudoHeaderSumV6(std::span<const std::uint8_t, 16>(h.data() + l3.offset + 8, 16),
-                                 std::span<const std::uint8_t, 16>(h.data() + l3.offset + 24, 16),
+                                 std::span<const std::uint8_t, 16>(h.data() + l3.pseudo_destination, 16),
                                  protocol, length);
 }
 

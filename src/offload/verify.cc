@@ -488,8 +488,9 @@ void Verifier::Impl::CheckInnerChecksums(std::uint64_t n, Span f, const FrameLay
     expected = wire::TcpUdpChecksumV4(f.subspan(i.offset + 12).first<4>(),
                                       f.subspan(i.offset + 16).first<4>(), proto, segment);
   } else {
+    // RFC 8200 §8.1: the final destination, as the classifier judged it.
     expected = wire::TcpUdpChecksumV6(f.subspan(i.offset + 8).first<16>(),
-                                      f.subspan(i.offset + 24).first<16>(), proto, segment);
+                                      f.subspan(i.pseudo_destination).first<16>(), proto, segment);
   }
   Put(pending.expected, "0x%04x", expected);
   Put(pending.seen, "0x%04x", Be16(segment, field));
@@ -704,8 +705,10 @@ void Verifier::Impl::CompareIp(const BurstState& b, const Segment& s, const IpFi
   const std::uint32_t k = b.segments;  // index of `s` in the burst
   if (t.v4) {
     // Spec §4 items 4-5: ID = template ID + k; LSOv2 IDs wrap 0x7FFF -> 0 ([INFER] for both
-    // headers), the top bit as in the template.
-    const auto want = static_cast<std::uint16_t>((t.id & 0x8000u) | ((t.id + k) & 0x7FFFu));
+    // headers); a template ID >= 0x8000 is outside that range and wraps 0xFFFF -> 0 ([INFER],
+    // docs/conformance.md §4).
+    const std::uint32_t modulus = t.id < 0x8000u ? 0x8000u : 0x10000u;
+    const auto want = static_cast<std::uint16_t>((t.id + k) % modulus);
     if (x.id != want && Begin(VerifyRule::kLsoIpId, n, first)) {
       Put(pending.expected, "%s IPv4 ID 0x%04x (segment %u)", side, want, k);
       Put(pending.seen, "%s IPv4 ID 0x%04x", side, x.id);

@@ -62,7 +62,11 @@ bool MacTest(const ReceiveFilterField& f, const HeaderFields& h) {
 }
 
 bool VlanTest(const ReceiveFilterField& f, const HeaderFields& h) {
-  if (!h.tagged) return false;  // §11: a VLAN test never matches an untagged frame
+  // §11: "with a MAC test + VLAN test, both must match (untagged / VLAN 0 frames do not
+  // match)". VID 0 is a priority tag, not a VLAN (IEEE 802.1Q): no VLAN test matches it, not
+  // even NotEqual or a MaskEqual whose result is 0; only the MAC field's UNTAGGED_OR_ZERO flag
+  // selects those frames.
+  if (!h.tagged || h.vid == 0) return false;
   switch (f.test) {
     case FilterTest::kEqual: return h.vid == f.vlan_id;
     case FilterTest::kNotEqual: return h.vid != f.vlan_id;
@@ -93,7 +97,7 @@ std::string_view ToString(VmqError e) {
     case VmqError::kNoFields: return "filter without field tests";
     case VmqError::kUnsupportedField: return "field not supported (destination MAC and VLAN id only)";
     case VmqError::kUnsupportedTest: return "test not supported";
-    case VmqError::kBadVlanId: return "VLAN id above 4095";
+    case VmqError::kBadVlanId: return "VLAN id above 4095, or Equal 0 (use VLAN_UNTAGGED_OR_ZERO)";
     case VmqError::kUnsupportedFlags: return "flags not supported";
     case VmqError::kQueueOutOfRange: return "queue id out of range";
   }
@@ -116,6 +120,9 @@ VmqError ValidateFilter(const ReceiveFilter& f, std::uint16_t num_queues) {
     }
     if (field.field == MacHeaderField::kVlanId) {
       if (field.vlan_id > kMaxVlanId || field.vlan_result > kMaxVlanId) return VmqError::kBadVlanId;
+      // §11: VID 0 frames never match a VLAN test, so Equal 0 could match nothing (ask for them
+      // with the MAC field's VLAN_UNTAGGED_OR_ZERO flag instead).
+      if (field.test == FilterTest::kEqual && field.vlan_id == 0) return VmqError::kBadVlanId;
       if (field.flags != 0) return VmqError::kUnsupportedFlags;
     } else if ((field.flags & ~kReceiveFilterFieldMacHeaderVlanUntaggedOrZero) != 0) {
       return VmqError::kUnsupportedFlags;

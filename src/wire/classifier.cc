@@ -85,6 +85,7 @@ class Walker {
       l3.length_zero = ip->total_length_zero();
       l3.is_fragment = ip->is_fragment();
       l3.later_fragment = ip->fragment_offset() != 0;
+      l3.pseudo_destination = static_cast<std::uint32_t>(offset + 16);
       return true;
     }
     auto ip = Ipv6View::Parse(rest, Capture::kMayBeTruncated);
@@ -97,6 +98,7 @@ class Walker {
     l3.version = 6;
     l3.end = static_cast<std::uint32_t>(offset + ip->packet_length());
     l3.length_zero = ip->payload_length_zero();
+    l3.pseudo_destination = static_cast<std::uint32_t>(offset + 24);
     auto chain = WalkIpv6Extensions(*ip);
     if (!chain) {
       l3.header_length = 40;
@@ -108,6 +110,7 @@ class Walker {
     l3.protocol = chain->upper_protocol;
     l3.is_fragment = chain->is_fragment;
     l3.later_fragment = chain->fragment_offset != 0;
+    l3.pseudo_destination = static_cast<std::uint32_t>(offset + chain->final_destination_offset);
     return true;
   }
 
@@ -222,6 +225,9 @@ CsumState TransportChecksum(Span frame, const FrameLayout& layout, const L3Layou
     auto udp = UdpView::Parse(segment, Capture::kMayBeTruncated);
     if (!udp) return CsumState::kAbsent;
     if (udp->checksum() == 0 && ip.version == 4) return CsumState::kAbsent;  // RFC 768
+    // RFC 8200 §8.1: over IPv6 a zero UDP checksum is never "none" and must be discarded, even
+    // when the datagram's sum folds to 0xFFFF (0x0000 and 0xFFFF are both one's-complement 0).
+    if (udp->checksum() == 0) return CsumState::kBad;
     segment = segment.first(udp->datagram_length());
   }
   // A first fragment carries only part of the datagram; a snap-length cut loses bytes.
@@ -238,7 +244,10 @@ CsumState TransportChecksum(Span frame, const FrameLayout& layout, const L3Layou
   } else {
     auto v6 = Ipv6View::Parse(ip_bytes, Capture::kMayBeTruncated);
     if (!v6) return CsumState::kAbsent;
-    ok = L4ChecksumVerifiesV6(v6->bytes().subspan<8, 16>(), v6->bytes().subspan<24, 16>(), proto,
+    // RFC 8200 §8.1: the final destination (a Routing header's last address while Segments
+    // Left > 0), not necessarily the Destination Address field.
+    ok = L4ChecksumVerifiesV6(v6->bytes().subspan<8, 16>(),
+                              frame.subspan(ip.pseudo_destination).first<16>(), proto,
                               segment);
   }
   return ok ? CsumState::kGood : CsumState::kBad;

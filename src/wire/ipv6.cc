@@ -21,6 +21,27 @@ template Result<Ipv6View>
 template Result<Ipv6MutView>
     BasicIpv6View<std::uint8_t>::Parse(std::span<std::uint8_t>, Capture);
 
+namespace {
+
+// RFC 8200 §8.1: "If the IPv6 packet contains a Routing header, the Destination Address used in
+// the pseudo-header is that of the final destination. At the originating node, that address
+// will be in the last element of the Routing header". Only while Segments Left > 0: at the
+// final destination the header's own Destination Address is it. `rh` is the whole Routing
+// header (>= 8 bytes) at `off` from the IPv6 header start.
+void NoteFinalDestination(Bytes rh, std::size_t off, Ipv6Chain& c) {
+  const std::uint8_t type = rh[2];
+  const std::uint8_t segments_left = rh[3];
+  const std::size_t addresses = (rh.size() - 8) / 16;  // 16-byte slots after the 8 fixed bytes
+  if (segments_left == 0 || addresses == 0) return;
+  if (type == 0 || type == 2) {  // RFC 5095 / RFC 6275 §6.4: Address[1..n], the last is final
+    c.final_destination_offset = static_cast<std::uint32_t>(off + 8 + 16 * (addresses - 1));
+  } else if (type == 4) {  // RFC 8754 §2: Segment List[0] is the last segment of the path
+    c.final_destination_offset = static_cast<std::uint32_t>(off + 8);
+  }
+}
+
+}  // namespace
+
 Result<Ipv6Chain> WalkIpv6Extensions(const Ipv6View& ip) {
   const Bytes packet = ip.bytes().first(ip.packet_length());
   Ipv6Chain c;
@@ -63,6 +84,7 @@ Result<Ipv6Chain> WalkIpv6Extensions(const Ipv6View& ip) {
       // §4.5: in a non-first fragment the bytes after this header are fragment data.
       stop = c.fragment_offset != 0;
     }
+    if (nh == kIpv6ExtRouting) NoteFinalDestination(packet.subspan(off, len), off, c);
     nh_offset = off;
     nh = packet[off];
     off += len;

@@ -101,7 +101,8 @@ TEST(RxCli, RssOptions) {
   ASSERT_EQ(lines.size(), 2u);
   const std::uint32_t want = Reference(key, {10, 0, 0, 1, 10, 0, 0, 2, 0x03, 0xe9, 0x03, 0xea});
   EXPECT_EQ(lines[0]["rss"]["hash"], want);
-  EXPECT_EQ(lines[0]["rss"]["queue"], want & 127u);
+  EXPECT_EQ(lines[0]["rss"]["slot"], want & 127u);
+  EXPECT_EQ(lines[0]["rss"]["queue"], want & 15u);  // 16 receive queues: slot mod 16
 
   lines = JsonLines(RunNvgre("rx --json --rss-types IPV4,UDP_IPV4 " + kNvgre).out);
   ASSERT_EQ(lines.size(), 2u);
@@ -144,13 +145,51 @@ TEST(RxCli, VmqFilters) {
   // MaskEqual, NotEqual, VLAN (the frame is untagged: a VLAN test never matches).
   EXPECT_EQ(JsonLines(RunNvgre("rx --json --vmq mac=aa:bb:00:00:00:00/ff:ff:00:00:00:00,encap=2 " + kNvgre).out)[0]["vmq_queue"], 2);
   EXPECT_EQ(JsonLines(RunNvgre("rx --json --vmq mac!=aa:bb:00:00:10:02,encap=2 " + kNvgre).out)[0]["vmq_queue"], 0);
-  EXPECT_EQ(JsonLines(RunNvgre("rx --json --vmq mac=aa:bb:00:00:10:02,vlan=0,encap=2 " + kNvgre).out)[0]["vmq_queue"], 0);
+  EXPECT_EQ(JsonLines(RunNvgre("rx --json --vmq mac=aa:bb:00:00:10:02,vlan=5,encap=2 " + kNvgre).out)[0]["vmq_queue"], 0);
+  EXPECT_EQ(JsonLines(RunNvgre("rx --json --vmq mac=aa:bb:00:00:10:02,vlan!=5,encap=2 " + kNvgre).out)[0]["vmq_queue"], 0);
   EXPECT_EQ(JsonLines(RunNvgre("rx --json --vmq mac=aa:bb:00:00:10:02,untagged,encap=2 " + kNvgre).out)[0]["vmq_queue"], 2);
   // Bad filters.
   EXPECT_EQ(RunNvgre("rx --vmq mac=zz=1 " + kNvgre).status, 2);
   EXPECT_EQ(RunNvgre("rx --vmq mac=aa:bb:00:00:10:02=99 " + kNvgre).status, 2);  // no such queue
   EXPECT_EQ(RunNvgre("rx --vmq ip=1.2.3.4=1 " + kNvgre).status, 2);
   EXPECT_EQ(RunNvgre("rx --vmq encap=1 " + kNvgre).status, 2);  // no field test
+  // Spec §11: VID 0 frames never match a VLAN test, so an Equal test for VID 0 is refused.
+  EXPECT_EQ(RunNvgre("rx --vmq mac=aa:bb:00:00:10:02,vlan=0,encap=2 " + kNvgre).status, 2);
+}
+
+// The adapter rx models is the one `adapter show` describes: with a 128-entry indirection table
+// every frame still lands on one of its receive queues (issue 12: rx used 128 queues, show 16).
+TEST(RxCli, QueuesAreThoseOfAdapterShow) {
+  const auto show = nlohmann::json::parse(RunNvgre("adapter show --json").out);
+  const unsigned queues = show["rss"]["receive_queues"];
+  EXPECT_EQ(queues, 16u);
+  const CmdResult r = RunNvgre("rx --json --indirection 128 " + kShared + "/ovs_tso_tunnel_gre_expected.pcap");
+  ASSERT_EQ(r.status, 0);
+  const auto lines = JsonLines(r.out);
+  ASSERT_EQ(lines.size(), 17u);
+  int hashed = 0;
+  for (std::size_t i = 0; i + 1 < lines.size(); ++i) {
+    if (lines[i]["rss"].is_null() || lines[i]["rss"]["queue"].is_null()) continue;
+    EXPECT_LT(lines[i]["rss"]["queue"].get<unsigned>(), queues) << i;
+    EXPECT_EQ(lines[i]["rss"]["queue"].get<unsigned>(), lines[i]["rss"]["slot"].get<unsigned>() % queues);
+    ++hashed;
+  }
+  EXPECT_GT(hashed, 10);
+}
+
+// A capture whose last record is cut short: the frames before it are reported, then exit 2
+// (as `nvgre verify`).
+TEST(RxCli, TruncatedFileReportsEarlierFramesAndExits2) {
+  std::ifstream in(kShared + "/ovs_tso_tunnel_gre_expected.pcap", std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string path = ::testing::TempDir() + "/nvgre_rx_cut.pcap";
+  std::ofstream(path, std::ios::binary) << bytes.substr(0, bytes.size() - 100);
+  const CmdResult r = RunNvgre("rx --json " + path);
+  EXPECT_EQ(r.status, 2);
+  const auto lines = JsonLines(r.out);
+  ASSERT_EQ(lines.size(), 16u);  // 15 frames + summary
+  EXPECT_TRUE(lines.back()["summary"].contains("read_error"));
+  std::remove(path.c_str());
 }
 
 TEST(RxCli, KeywordsFile) {
@@ -168,6 +207,16 @@ TEST(RxCli, KeywordsFile) {
   EXPECT_EQ(lines[0]["path"], "encapsulated");
   EXPECT_EQ(lines[0]["checksum_flags"], nlohmann::json::array({"TcpChecksumFailed"}));
   EXPECT_EQ(RunNvgre("rx --keywords /nonexistent/keywords " + kNvgre).status, 2);
+  // *EncapsulatedPacketTaskOffloadNvgre=0 (§12): the stack does not turn NVGRE on either.
+  {
+    std::ofstream f(path);
+    f << "*EncapsulatedPacketTaskOffloadNvgre=0\n";
+  }
+  lines = JsonLines(RunNvgre("rx --json --keywords " + path + " " + kNvgre).out);
+  EXPECT_EQ(lines[0]["path"], "encapsulation-not-offloaded");
+  const auto show = nlohmann::json::parse(RunNvgre("adapter show --json --keywords " + path).out);
+  EXPECT_EQ(show["keywords"]["*EncapsulatedPacketTaskOffloadNvgre"], 0);
+  EXPECT_EQ(show["keywords"]["*VxlanUDPPortNumber"], 4789);
   std::filesystem::remove(path);
 }
 

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <thread>
 
@@ -63,11 +64,16 @@ TEST(NdisOffloadBytes, LayoutOfTheDefaultHardware) {
   EXPECT_EQ(Le32(b, 88), 2u);      // LsoV2.IPv4.MinSegmentCount
   EXPECT_EQ(Le32(b, 104), 0x5u);   // LsoV2.IPv6: IpExtensionHeadersSupported, TcpOptionsSupported
   EXPECT_EQ(b[144], 1);            // Rsc.IPv4.Enabled
-  EXPECT_EQ(Le32(b, 148), 0x00FFFFFFu);  // EncapsulatedPacketTaskOffloadGre: every mask 0xF
+  // EncapsulatedPacketTaskOffloadGre: every mask 0xF, but UsoSupported (bits 20-23) is Reserved
+  // (0) before revision 6 (spec §7.2 "NDIS 6.30 era had Reserved:12", §7.3 revision ladder).
+  EXPECT_EQ(Le32(b, 148), 0x000FFFFFu);
   EXPECT_EQ(Le32(b, 152), 256u);         // MaxHeaderSizeSupported
   const auto b6 = hw.ToBytes(6);
   ASSERT_EQ(b6.size(), 216u);
   EXPECT_EQ(b6[176], kNdisEncapsulationTypeGreMac);
+  EXPECT_EQ(Le32(b6, 148), 0x00FFFFFFu);  // revision 6 carries UsoSupported
+  EXPECT_EQ(Le32(hw.ToBytes(4), 148), 0x000FFFFFu);
+  EXPECT_EQ(Le32(hw.ToBytes(5), 148), 0x000FFFFFu);
   EXPECT_EQ(Le32(b6, 196), 0x42u);  // USO IPv4: MinSegmentCount 2 | SubMssFinalSegmentSupported
   EXPECT_EQ(Le32(b6, 212), 0x1u);   // USO IPv6 IpExtensionHeadersSupported
   EXPECT_EQ(hw.ToBytes(1).size(), 112u);
@@ -89,6 +95,9 @@ TEST(NdisOffloadBytes, RoundTripEveryRevision) {
     }
     if (rev < 4) expected.encapsulation_types = 0;
     if (rev < 6) expected.uso_ipv4 = expected.uso_ipv6 = UsoOffload{};
+    if (rev >= 3 && rev < 6) {  // spec §7.2: bits 20-23 Reserved before USO (revision 6)
+      ASSERT_TRUE(expected.encapsulated_packet_task_offload_gre.set_mask(EncapOffload::kUso, 0));
+    }
     EXPECT_EQ(*parsed, expected) << int{rev};
   }
   // A later revision reads as 6 (NDIS versioning appends members), with 6's size at least
@@ -322,6 +331,39 @@ TEST(Adapter, InvalidDataChangesNothing) {
   EXPECT_EQ(indications, 0);
   EXPECT_EQ(a.Snapshot(), before);  // not even republished
   EXPECT_EQ(a.keywords(), Keywords());
+}
+
+// Spec §7.1: a query buffer too small for the NDIS_OFFLOAD image -> NDIS_STATUS_BUFFER_TOO_SHORT
+// with the size needed (NDIS_SIZEOF_NDIS_OFFLOAD_REVISION_6 = 216, _3 = 156, §7.3), nothing
+// written; a large enough one gets the image, header {0xA7, revision, size}.
+TEST(Adapter, QueryOidBufferTooShort) {
+  Adapter a(AdapterCapabilities::Default(), Keywords{});
+  std::vector<std::uint8_t> buf(215, 0xEE);
+  OidQueryResult r = a.QueryOid(kOidTcpOffloadHardwareCapabilities, buf);
+  EXPECT_EQ(r.status, NdisStatus::kBufferTooShort);
+  EXPECT_EQ(static_cast<std::uint32_t>(r.status), 0xC0010016u);
+  EXPECT_EQ(r.bytes_needed, 216u);
+  EXPECT_EQ(r.bytes_written, 0u);
+  EXPECT_TRUE(std::all_of(buf.begin(), buf.end(), [](std::uint8_t b) { return b == 0xEE; }));
+  EXPECT_EQ(a.QueryOid(kOidTcpOffloadCurrentConfig, {}).bytes_needed, 216u);
+  EXPECT_EQ(a.QueryOid(kOidTcpOffloadHardwareCapabilities, std::span(buf).first(100), 3).bytes_needed, 156u);
+
+  buf.assign(300, 0xEE);
+  r = a.QueryOid(kOidTcpOffloadHardwareCapabilities, buf);
+  EXPECT_EQ(r.status, NdisStatus::kSuccess);
+  EXPECT_EQ(r.bytes_written, 216u);
+  EXPECT_EQ(buf[0], 0xA7);  // NDIS_OBJECT_TYPE_OFFLOAD
+  EXPECT_EQ(buf[1], 6);
+  EXPECT_EQ(buf[2] | (buf[3] << 8), 216);
+  EXPECT_EQ(Le32(buf, 148), 0x00FFFFFFu);  // EncapsulatedPacketTaskOffloadGre, revision 6
+  EXPECT_EQ(buf[216], 0xEE);                // nothing beyond the image
+  r = a.QueryOid(kOidTcpOffloadCurrentConfig, buf, 3);
+  EXPECT_EQ(r.bytes_written, 156u);
+  EXPECT_EQ(buf[1], 3);
+  EXPECT_EQ(Le32(buf, 148), 0u);  // NVGRE task offload not active before the OID (§8.1)
+
+  EXPECT_EQ(a.QueryOid(kOidTcpOffloadParameters, buf).status, NdisStatus::kNotSupported);  // set-only
+  EXPECT_EQ(a.QueryOid(kOidTcpOffloadHardwareCapabilities, buf, 7).status, NdisStatus::kInvalidParameter);
 }
 
 TEST(Adapter, NotSupported) {

@@ -20,6 +20,39 @@ TEST(Keywords, DefaultsMatchTheSpec) {
   EXPECT_EQ(SpecOf(Keyword::kEncapsulatedPacketTaskOffload).name, "*EncapsulatedPacketTaskOffload");
 }
 
+// Spec §12: the keywords real drivers use beside the MS page's: *EncapsulatedPacketTaskOffloadNvgre
+// and *EncapsulatedPacketTaskOffloadVxlan (0/1), *VxlanUDPPortNumber (1-65535, IANA 4789).
+TEST(Keywords, NvgreVxlanAndVxlanPortKeywords) {
+  const Keywords defaults;
+  EXPECT_EQ(defaults.Get(Keyword::kEncapsulatedPacketTaskOffloadNvgre), 1);
+  EXPECT_EQ(defaults.Get(Keyword::kEncapsulatedPacketTaskOffloadVxlan), 0);  // no VXLAN offload here
+  EXPECT_EQ(defaults.Get(Keyword::kVxlanUdpPortNumber), 4789);
+  EXPECT_EQ(FindKeyword("*encapsulatedpackettaskoffloadnvgre"), Keyword::kEncapsulatedPacketTaskOffloadNvgre);
+  EXPECT_EQ(FindKeyword("*EncapsulatedPacketTaskOffloadVxlan"), Keyword::kEncapsulatedPacketTaskOffloadVxlan);
+  EXPECT_EQ(FindKeyword("*VxlanUDPPortNumber"), Keyword::kVxlanUdpPortNumber);
+  std::vector<KeywordDiagnostic> d;
+  const std::string text =
+      "*EncapsulatedPacketTaskOffloadNvgre=0\n"
+      "*EncapsulatedPacketTaskOffloadVxlan=1\n"
+      "*VxlanUDPPortNumber=8472\n";
+  Keywords kw = Keywords::Parse(text, &d);
+  EXPECT_TRUE(d.empty());
+  EXPECT_EQ(kw.Get(Keyword::kEncapsulatedPacketTaskOffloadNvgre), 0);
+  EXPECT_EQ(kw.Get(Keyword::kEncapsulatedPacketTaskOffloadVxlan), 1);
+  EXPECT_EQ(kw.Get(Keyword::kVxlanUdpPortNumber), 8472);
+  EXPECT_EQ(kw.ToText(), text);
+  kw = Keywords::Parse("*VxlanUDPPortNumber=0\n*EncapsulatedPacketTaskOffloadNvgre=2\n*VxlanUDPPortNumber=65536\n", &d);
+  ASSERT_EQ(d.size(), 4u);  // three invalid values, and the port given twice
+  EXPECT_EQ(d[0].ToString(), "line 1: *VxlanUDPPortNumber=0: invalid value (1..65535), default 4789 used");
+  EXPECT_EQ(d[1].ToString(), "line 2: *EncapsulatedPacketTaskOffloadNvgre=2: invalid value (0..1), default 1 used");
+  EXPECT_EQ(d[2].line, 3u);  // the duplicate is reported first, then its invalid value
+  EXPECT_EQ(d[2].kind, KeywordDiagnostic::Kind::kDuplicate);
+  EXPECT_EQ(d[3].kind, KeywordDiagnostic::Kind::kInvalidValue);
+  EXPECT_EQ(kw.Get(Keyword::kVxlanUdpPortNumber), 4789);
+  EXPECT_FALSE(kw.Set(Keyword::kVxlanUdpPortNumber, 0));
+  EXPECT_TRUE(kw.Set(Keyword::kVxlanUdpPortNumber, 4790));
+}
+
 TEST(Keywords, ParseKnownUnknownAndCase) {
   std::vector<KeywordDiagnostic> d;
   const std::string text =

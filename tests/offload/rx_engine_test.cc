@@ -10,7 +10,10 @@
 #include <thread>
 
 #include "nvgre/wire/checksum.h"
+#include "nvgre/wire/classifier.h"
+#include "nvgre/wire/l4_checksum.h"
 #include "offload/rx_frames_util.h"
+#include "wire/routing_header_frames.h"
 
 namespace nvgre::offload {
 namespace {
@@ -114,14 +117,59 @@ TEST_F(RxEngineTest, InnerUdpGoodBadAndZero) {
   EXPECT_EQ(Run(BuildNvgreFrame({}, in)).checksum.raw(), kIpOk);
 }
 
+// RFC 8200 §8.1: a zero UDP checksum over IPv6 is discarded, whatever the datagram sums to.
+// Exhaustive over the fold: the last two payload bytes take every value, so the sum of the
+// datagram (field 0) folds to every value 0x0001..0xFFFF, 0xFFFF (where a zero field would
+// "verify" arithmetically) included. Both Rx paths: the plain NVGRE shape and, with a hop-by-hop
+// header, the general walk; and wire::VerifyChecksums.
 TEST_F(RxEngineTest, UdpZeroChecksumOverIpv6IsAFailure) {
-  InnerSpec in;
-  in.ip_version = 6;
-  in.src = kV6a;
-  in.dst = kV6b;
-  in.protocol = wire::kIpProtoUdp;
-  in.udp_checksum_override = 0;  // RFC 8200 §8.1: mandatory over IPv6
-  EXPECT_EQ(Run(BuildNvgreFrame({}, in)).checksum.raw(), kIpOk | kUdpFailed);
+  for (const bool hop_by_hop : {false, true}) {
+    InnerSpec in;
+    in.ip_version = 6;
+    in.src = kV6a;
+    in.dst = kV6b;
+    in.protocol = wire::kIpProtoUdp;
+    in.ipv6_hop_by_hop = hop_by_hop;
+    in.payload = 12;
+    in.udp_checksum_override = 0;
+    Bytes f = BuildNvgreFrame({}, in);
+    std::uint32_t folds_to_ffff = 0;
+    for (std::uint32_t v = 0; v <= 0xFFFF; ++v) {
+      f[f.size() - 2] = static_cast<std::uint8_t>(v >> 8);
+      f[f.size() - 1] = static_cast<std::uint8_t>(v);
+      const std::span<const std::uint8_t> udp(f.data() + InnerL4Offset({}, in), 8 + in.payload);
+      const std::span<const std::uint8_t> ip(f.data() + InnerIpOffset({}, in), 40);
+      folds_to_ffff += wire::L4ChecksumVerifiesV6(ip.subspan<8, 16>(), ip.subspan<24, 16>(),
+                                                  wire::kIpProtoUdp, udp);
+      const std::uint32_t raw = Run(f).checksum.raw();
+      if (raw != (kIpOk | kUdpFailed)) {
+        ADD_FAILURE() << "last payload word 0x" << std::hex << v << " hop-by-hop " << hop_by_hop
+                      << ": flags 0x" << raw;
+        break;
+      }
+      const wire::FrameLayout l = wire::ClassifyFrame(f);
+      ASSERT_EQ(wire::VerifyChecksums(f, l).inner_l4, wire::CsumState::kBad) << std::hex << v;
+    }
+    EXPECT_GE(folds_to_ffff, 1u) << "the sweep must include the case the arithmetic passes";
+  }
+}
+
+// RFC 8200 §8.1: with a Routing header in transit the pseudo-header destination is the final
+// one (scapy-built frames, tests/wire/routing_header_frames.h). Before the fix the Rx engine
+// used the Destination Address field and flagged these valid frames Failed.
+TEST_F(RxEngineTest, RoutingHeaderFinalDestinationInPseudoHeader) {
+  struct Case { std::span<const std::uint8_t> bytes; std::uint32_t good; std::uint32_t bad; };
+  const Case cases[] = {
+      {nvgre::testing::kNvgreInnerV6Rh0Tcp, kIpOk | kTcpOk, kIpOk | kTcpFailed},
+      {nvgre::testing::kNvgreInnerV6Rh0Udp, kIpOk | kUdpOk, kIpOk | kUdpFailed},
+      {nvgre::testing::kNvgreInnerV6SrhTcp, kIpOk | kTcpOk, kIpOk | kTcpFailed},
+  };
+  for (const Case& c : cases) {
+    Bytes f(c.bytes.begin(), c.bytes.end());
+    EXPECT_EQ(Run(f).checksum.raw(), c.good);
+    f[104 + 15] ^= 0x01;  // the final address (Address[1] / Segment List[0])
+    EXPECT_EQ(Run(f).checksum.raw(), c.bad);
+  }
 }
 
 TEST_F(RxEngineTest, MixedModeOuterIpv6InnerIpv4) {

@@ -129,6 +129,15 @@ Bytes BuildIp(const InnerSpec& in) {
       ext = {in.protocol, 0, 0x00, 0x01, 0, 0, 0x12, 0x34};
       first = kIpv6Fragment;
     }
+    if (in.ipv6_route_via) {
+      // RFC 8200 §4.4: Next Header, Hdr Ext Len 2, Routing Type 0, Segments Left 1, Reserved,
+      // Address[1] = the final destination (RFC 8200 §8.1: what the pseudo-header uses).
+      Bytes rh{first, 2, 0, 1, 0, 0, 0, 0};
+      rh.insert(rh.end(), in.dst.begin(), in.dst.end());
+      Append(rh, ext);
+      ext = rh;
+      first = kIpv6ExtRouting;
+    }
     if (in.ipv6_hop_by_hop) {
       // RFC 8200 §4.3: Next Header, Hdr Ext Len 0, PadN option (type 1, length 4, 4 zeros).
       Bytes hbh{first, 0, 1, 4, 0, 0, 0, 0};
@@ -139,7 +148,7 @@ Bytes BuildIp(const InnerSpec& in) {
     Ipv6Repr r;
     r.next_header = first;
     r.source = in.src;
-    r.destination = in.dst;
+    r.destination = in.ipv6_route_via.value_or(in.dst);
     r.payload_length = static_cast<std::uint16_t>(ext.size() + l4.size());
     ip.resize(Ipv6Repr::kHeaderSize);
     r.Emit(ip);

@@ -35,6 +35,9 @@ struct InnerSpec {
   bool fragment = false;                         // IPv4 MF=1 / IPv6 Fragment header with M=1
   std::uint8_t ipv4_options = 0;                 // bytes of IPv4 options (NOPs), multiple of 4
   bool ipv6_hop_by_hop = false;                  // an 8-byte hop-by-hop header before L4
+  // A Routing header in transit (type 0, Segments Left 1, Address[1] = dst, RFC 5095 layout):
+  // the Destination Address field holds this next hop, the pseudo-header the final `dst`.
+  std::optional<std::array<std::uint8_t, 16>> ipv6_route_via;
   std::uint8_t tcp_options = 0;                  // bytes of TCP options (NOPs), multiple of 4
   std::uint8_t tcp_flags = 0x18;                 // PSH|ACK
   std::uint32_t tcp_seq = 1000, tcp_ack = 1;

@@ -20,6 +20,7 @@
 
 #include "nvgre/offload/stack_prep.h"
 #include "nvgre/wire/classifier.h"
+#include "wire/routing_header_frames.h"
 
 namespace nvgre::offload {
 namespace {
@@ -692,14 +693,48 @@ TEST(TxLso, EmptyPayloadIsOneSegment) {
   ExpectValidNvgre(r.frames[0], "empty");
 }
 
-// IDs: 0x7FFF -> 0x0000 for both headers; a template ID with bit 15 set keeps it (never
-// produced by a conforming stack; documented [INFER]).
+// RFC 8200 §8.1 through stack_prep's seed and the engine: scapy's frames with a Routing header
+// in transit (tests/wire/routing_header_frames.h), their TCP/UDP checksum field garbled, come
+// out of checksum offload with exactly scapy's bytes. The seed alone, by hand: 2001:db8::1 +
+// 2001:db8::3 (the final destination, not ::2) + 6 + length 30 = 0x2dba + 0x2dbc + 0x24 = 0x5b9a.
+TEST(TxChecksum, RoutingHeaderFinalDestinationMatchesScapy) {
+  const std::span<const std::uint8_t> frames[] = {nvgre::testing::kNvgreInnerV6Rh0Tcp,
+                                                  nvgre::testing::kNvgreInnerV6Rh0Udp,
+                                                  nvgre::testing::kNvgreInnerV6SrhTcp};
+  for (std::size_t n = 0; n < std::size(frames); ++n) {
+    const Frame want(frames[n].begin(), frames[n].end());
+    Frame f = want;
+    // Routing header at 96 (its Next Header names TCP/UDP); TCP/UDP at 120, after the SRH at 136.
+    const std::size_t l4 = n == 2 ? 136 : 120;
+    const std::size_t at = l4 + (f[96] == 17 ? 6 : 16);
+    f[at] ^= 0x5a;
+    f[at + 1] ^= 0xa5;
+    Prepared p = Prepare(f, Csum());
+    if (n == 0) {
+      EXPECT_EQ(Get16(p.headers, at), 0x5b9au) << "seed";
+    }
+    EngineRun r = RunEngine(Permissive(), p.Buffers(), p.send.oob);
+    ASSERT_TRUE(r.result.ok()) << n;
+    ASSERT_EQ(r.frames.size(), 1u);
+    EXPECT_EQ(r.frames[0], want) << n;
+  }
+}
+
+
+// IDs: 0x7FFF -> 0x0000 for both headers; a template ID of 0x8000 or above (outside the LSOv2
+// range, never produced by a conforming stack) counts as a 16-bit field, 0xFFFF -> 0x0000
+// ([INFER], docs/conformance.md §4). Expected values computed by hand.
 TEST(TxLso, IdentificationWrap) {
   EXPECT_EQ(LsoIpv4Id(0x7FFF, 1), 0x0000);
   EXPECT_EQ(LsoIpv4Id(0x7FFE, 3), 0x0001);
   EXPECT_EQ(LsoIpv4Id(0x0000, 0x7FFF), 0x7FFF);
   EXPECT_EQ(LsoIpv4Id(0x0000, 0x8000), 0x0000);
-  EXPECT_EQ(LsoIpv4Id(0xFFFF, 1), 0x8000);
+  EXPECT_EQ(LsoIpv4Id(0x8000, 0), 0x8000);
+  EXPECT_EQ(LsoIpv4Id(0x8000, 5), 0x8005);
+  EXPECT_EQ(LsoIpv4Id(0xFFFF, 0), 0xFFFF);
+  EXPECT_EQ(LsoIpv4Id(0xFFFF, 1), 0x0000);
+  EXPECT_EQ(LsoIpv4Id(0xFFFE, 4), 0x0002);
+  EXPECT_EQ(LsoIpv4Id(0xC000, 0x4000), 0x0000);
   FrameSpec s;
   s.outer_id = 0x7FFF;
   s.inner_id = 0x7FFD;
@@ -712,6 +747,18 @@ TEST(TxLso, IdentificationWrap) {
   for (std::size_t k = 0; k < 4; ++k) {
     EXPECT_EQ(Get16(r.frames[k], 18), outer[k]) << k;
     EXPECT_EQ(Get16(r.frames[k], 60), inner[k]) << k;
+  }
+  // An outer ID from an encapsulator in the upper half; the inner one where a stack puts it.
+  s.outer_id = 0xFFFE;
+  s.inner_id = 0x8001;
+  Prepared p2 = Prepare(BuildFrame(s), Lso(300));
+  EngineRun r2 = RunEngine(TxOffloadConfig{}, p2.Buffers(), p2.send.oob);
+  ASSERT_EQ(r2.frames.size(), 4u);
+  const std::array<std::uint16_t, 4> outer2{0xFFFE, 0xFFFF, 0x0000, 0x0001};
+  const std::array<std::uint16_t, 4> inner2{0x8001, 0x8002, 0x8003, 0x8004};
+  for (std::size_t k = 0; k < 4; ++k) {
+    EXPECT_EQ(Get16(r2.frames[k], 18), outer2[k]) << k;
+    EXPECT_EQ(Get16(r2.frames[k], 60), inner2[k]) << k;
   }
 }
 
@@ -1107,8 +1154,16 @@ TEST(TxProperty, RandomSuperFrames) {
                                             (pick(4) == 0 ? kCwr : 0) | (pick(4) == 0 ? kEce : 0));
     s.seq = static_cast<std::uint32_t>(rng());
     s.ack = static_cast<std::uint32_t>(rng());
-    s.outer_id = static_cast<std::uint16_t>(pick(4) == 0 ? 0x7FF0 + pick(16) : pick(0x8000));
-    s.inner_id = static_cast<std::uint16_t>(pick(4) == 0 ? 0x7FF0 + pick(16) : pick(0x8000));
+    // IDs near both wraps (0x7FFF -> 0, 0xFFFF -> 0) and anywhere in 0x0000-0xFFFF.
+    auto id = [&] {
+      switch (pick(4)) {
+        case 0: return static_cast<std::uint16_t>(0x7FF0 + pick(16));
+        case 1: return static_cast<std::uint16_t>(0xFFF0 + pick(16));
+        default: return static_cast<std::uint16_t>(pick(0x10000));
+      }
+    };
+    s.outer_id = id();
+    s.inner_id = id();
     s.key = static_cast<std::uint32_t>(rng());
     // Payload: mostly small, some up to 64 KiB, a few up to 256 KiB (bounded for ASan time).
     const std::uint32_t size_class = pick(100);
@@ -1169,8 +1224,13 @@ TEST(TxProperty, RandomSuperFrames) {
       if (!s.inner_v6) {
         EXPECT_EQ(Get16(f, o.inner_l3 + 4), inner_id) << wk;
       }
-      outer_id = outer_id == 0x7FFF ? 0 : static_cast<std::uint16_t>(outer_id + 1);
-      inner_id = inner_id == 0x7FFF ? 0 : static_cast<std::uint16_t>(inner_id + 1);
+      // Hand rule ([INFER] §4): 0x7FFF -> 0 below 0x8000, 0xFFFF -> 0 from a template >= 0x8000.
+      auto next = [](std::uint16_t cur, std::uint16_t tmpl) {
+        if (tmpl < 0x8000) return cur == 0x7FFF ? std::uint16_t{0} : static_cast<std::uint16_t>(cur + 1);
+        return cur == 0xFFFF ? std::uint16_t{0} : static_cast<std::uint16_t>(cur + 1);
+      };
+      outer_id = next(outer_id, s.outer_id);
+      inner_id = next(inner_id, s.inner_id);
       if (mode == 0) {
         EXPECT_EQ(Get32(f, o.inner_l4 + 4), seq) << wk;
         seq += static_cast<std::uint32_t>(r.payloads[k].size());

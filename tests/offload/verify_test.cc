@@ -24,6 +24,7 @@
 
 #include "nvgre/offload/stack_prep.h"
 #include "nvgre/offload/tx_engine.h"
+#include "wire/routing_header_frames.h"
 
 namespace nvgre::offload {
 namespace {
@@ -244,9 +245,11 @@ Frame Build(const Spec& s) {
 }
 
 // Reference LSOv2 over NVGRE (spec §4): full-MSS segments and one shorter last one; seq +
-// k*MSS; IPv4 IDs template + k with the 15-bit wrap; FIN/PSH on the last, CWR on the first.
+// k*MSS; IPv4 IDs template + k with the 15-bit wrap (a template ID >= 0x8000: 16-bit, [INFER]
+// docs/conformance.md §4); FIN/PSH on the last, CWR on the first.
 std::uint16_t LsoId(std::uint16_t id, std::uint32_t k) {
-  return static_cast<std::uint16_t>((id & 0x8000u) | ((id + k) & 0x7FFFu));
+  if (id >= 0x8000u) return static_cast<std::uint16_t>((id + k) & 0xFFFFu);
+  return static_cast<std::uint16_t>((id + k) & 0x7FFFu);
 }
 
 std::vector<Frame> Segments(const Spec& t, std::size_t mss) {
@@ -688,10 +691,10 @@ TEST(VerifyBursts, CorrectBurstsVerifyCleanInAllVersionCombinations) {
 TEST(VerifyBursts, IpIdWrapsAt0x7fff) {
   Spec t = BurstTemplate({false, false});
   t.outer_id = 0x7FFE;
-  t.inner_id = 0xFFFE;  // bit 15 kept: 0xFFFE, 0xFFFF, 0x8000, ...
+  t.inner_id = 0xFFFE;  // outside the LSOv2 range: 0xFFFE, 0xFFFF, 0x0000, ... ([INFER] §4)
   std::vector<Frame> frames = Segments(t, 1000);
   EXPECT_EQ(Get16(frames[2].b, frames[2].outer_l3 + 4), 0x0000);
-  EXPECT_EQ(Get16(frames[2].b, frames[2].inner_l3 + 4), 0x8000);
+  EXPECT_EQ(Get16(frames[2].b, frames[2].inner_l3 + 4), 0x0000);
   EXPECT_TRUE(Verify(frames).sink.all.empty());
   // A NIC counting 16 bits: 0x7FFE, 0x7FFF, 0x8000 ...
   for (std::size_t k = 2; k < frames.size(); ++k) {
@@ -1103,6 +1106,27 @@ Frame OneFrame(const Spec& s) { return Build(s); }
 
 std::multiset<std::string> RulesOf(const Frame& f, VerifyOptions o = Small()) {
   return Verify({f}, o).sink.Rules();
+}
+
+// RFC 8200 §8.1: scapy's frames with a Routing header in transit verify clean (the pseudo-header
+// carries the final destination); a wrong TCP/UDP checksum is reported with the value scapy
+// computed as the expected one.
+TEST(VerifyFrames, RoutingHeaderFinalDestination) {
+  const std::span<const std::uint8_t> frames[] = {nvgre::testing::kNvgreInnerV6Rh0Tcp,
+                                                  nvgre::testing::kNvgreInnerV6Rh0Udp,
+                                                  nvgre::testing::kNvgreInnerV6SrhTcp};
+  const char* const scapy_checksum[] = {"0xd336", "0x4727", "0xd334"};
+  for (std::size_t n = 0; n < std::size(frames); ++n) {
+    Frame f;
+    f.b.assign(frames[n].begin(), frames[n].end());
+    EXPECT_TRUE(RulesOf(f).empty()) << n;
+    const std::size_t at = (n == 2 ? 136u : 120u) + (f.b[96] == 17 ? 6u : 16u);
+    f.b[at] ^= 0x01;
+    Outcome r = Verify({f});
+    ASSERT_EQ(r.sink.all.size(), 1u) << r.sink.Dump();
+    EXPECT_EQ(r.sink.all[0].rule, VerifyRule::kCsumInnerL4);
+    EXPECT_EQ(r.sink.all[0].expected_text(), scapy_checksum[n]) << n;
+  }
 }
 
 TEST(VerifyFrames, CleanTcpAndUdpFrames) {

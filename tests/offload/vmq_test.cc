@@ -145,6 +145,42 @@ TEST(Vmq, Tests) {
   }
 }
 
+// Spec §11: "with a MAC test + VLAN test, both must match (untagged / VLAN 0 frames do not
+// match)": for every VLAN test kind, neither an untagged nor a priority-tagged (VID 0) frame
+// to the filter's MAC matches; a frame tagged with a matching VID does.
+TEST(Vmq, MacAndVlanNeverMatchUntaggedOrVidZero) {
+  struct Case {
+    ReceiveFilterField vlan;
+    std::uint16_t matching_vid;
+  };
+  const Case cases[] = {
+      {ReceiveFilterField::VlanEquals(10), 10},
+      {ReceiveFilterField::VlanNotEquals(10), 11},
+      {ReceiveFilterField::VlanNotEquals(0), 5},
+      {ReceiveFilterField::VlanMaskEquals(0xF00, 0), 0x0FF},  // (vid & 0xF00) == 0 holds for VID 0
+      {ReceiveFilterField::VlanMaskEquals(0, 0), 1},          // every VID ANDs to 0
+  };
+  for (const Case& c : cases) {
+    VmqTable t;
+    ASSERT_EQ(t.Set(Filter(1, 3, {ReceiveFilterField::MacEquals(kVm1), c.vlan}), 16), VmqError::kNone);
+    InnerSpec in;
+    in.dst_mac = kVm1;
+    const std::string what = std::to_string(static_cast<int>(c.vlan.test)) + "/" + std::to_string(c.vlan.vlan_id);
+    EXPECT_EQ(Classify(t, BuildFrame(in)).queue, 0) << "untagged " << what;
+    EXPECT_EQ(Classify(t, ToVm(kVm1)).queue, 0) << "untagged inner " << what;
+    in.vlan = 0;
+    EXPECT_EQ(Classify(t, BuildFrame(in)).queue, 0) << "VID 0 " << what;
+    in.vlan = c.matching_vid;
+    EXPECT_EQ(Classify(t, BuildFrame(in)).queue, 3) << "VID " << c.matching_vid << " " << what;
+  }
+  // An Equal test for VID 0 could match nothing: refused.
+  VmqTable t;
+  EXPECT_EQ(t.Set(Filter(1, 1, {ReceiveFilterField::MacEquals(kVm1), ReceiveFilterField::VlanEquals(0)}), 16),
+            VmqError::kBadVlanId);
+  EXPECT_EQ(t.Set(Filter(2, 1, {ReceiveFilterField::VlanEquals(0)}), 16), VmqError::kBadVlanId);
+  EXPECT_EQ(t.Set(Filter(3, 1, {ReceiveFilterField::VlanNotEquals(0)}), 16), VmqError::kNone);
+}
+
 TEST(Vmq, UntaggedOrZeroFlag) {
   VmqTable t;
   ASSERT_EQ(t.Set(Filter(1, 1, {ReceiveFilterField::MacEquals(kVm1, kReceiveFilterFieldMacHeaderVlanUntaggedOrZero)}), 16),

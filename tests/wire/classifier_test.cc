@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "nvgre/wire/ip_protocol.h"
+#include "wire/routing_header_frames.h"
 
 namespace nvgre::wire {
 namespace {
@@ -202,6 +203,35 @@ TEST(Classifier, OuterIpv6ExtensionHeadersAndL3GreInnerIpv6Udp) {
   EXPECT_EQ(l.l4_protocol, kIpProtoUdp);
   EXPECT_EQ(l.payload, 122);
   EXPECT_FALSE(l.is_nvgre());
+}
+
+// RFC 8200 §8.1 on scapy-built frames (tests/wire/routing_header_frames.h): with a Routing
+// header in transit the transport checksum covers the final destination, so the frames verify,
+// a change of the Destination Address field does not matter and one of the final address does.
+TEST(Classifier, RoutingHeaderPseudoHeaderUsesFinalDestination) {
+  struct Case { std::span<const std::uint8_t> bytes; bool encapsulated; std::size_t dst_field, final_address; };
+  const Case cases[] = {
+      {nvgre::testing::kNvgreInnerV6Rh0Tcp, true, 80, 104},
+      {nvgre::testing::kNvgreInnerV6Rh0Udp, true, 80, 104},
+      {nvgre::testing::kNvgreInnerV6SrhTcp, true, 80, 104},
+      {nvgre::testing::kPlainV6Rh0Udp, false, 38, 62},
+  };
+  for (const Case& c : cases) {
+    Bytes f(c.bytes.begin(), c.bytes.end());
+    auto l4 = [&](const Bytes& frame) {
+      const FrameLayout l = ClassifyFrame(frame);
+      const ChecksumReport r = VerifyChecksums(frame, l);
+      return c.encapsulated ? r.inner_l4 : r.outer_l4;
+    };
+    const FrameLayout l = ClassifyFrame(f);
+    EXPECT_EQ((c.encapsulated ? l.inner_l3 : l.outer_l3).pseudo_destination, c.final_address);
+    EXPECT_EQ(l4(f), CsumState::kGood);
+    f[c.dst_field + 15] ^= 0x01;
+    EXPECT_EQ(l4(f), CsumState::kGood) << "the Destination Address field is not in the sum";
+    f[c.dst_field + 15] ^= 0x01;
+    f[c.final_address + 15] ^= 0x01;
+    EXPECT_EQ(l4(f), CsumState::kBad);
+  }
 }
 
 }  // namespace

@@ -675,6 +675,29 @@ TEST(Ipv6Extensions, RoutingAndAhLengthsByHand) {
   EXPECT_FALSE(chain->fragment_header);
 }
 
+// RFC 8200 §8.1: the pseudo-header destination is the final one. Routing header layouts:
+// types 0/2 (RFC 5095, RFC 6275 §6.4) list Address[1..n] after 8 fixed bytes, the last is the
+// final destination; SRH (type 4, RFC 8754 §2) lists segments in reverse, Segment List[0] last.
+TEST(Ipv6Extensions, RoutingHeaderFinalDestination) {
+  auto routing = [](std::uint8_t type, std::uint8_t segments_left, std::uint8_t addresses) {
+    std::vector<std::uint8_t> rh{kIpProtoUdp, static_cast<std::uint8_t>(2 * addresses), type,
+                                 segments_left, 0, 0, 0, 0};
+    rh.resize(8 + 16 * std::size_t{addresses}, 0xAB);
+    return Ipv6With(kIpv6ExtRouting, Cat({rh, std::vector<std::uint8_t>(8, 0)}));
+  };
+  auto final_at = [](const std::vector<std::uint8_t>& b) {
+    return WalkIpv6Extensions(*Ipv6View::Parse(b))->final_destination_offset;
+  };
+  EXPECT_EQ(final_at(routing(0, 2, 2)), 40u + 8u + 16u);  // Address[2]
+  EXPECT_EQ(final_at(routing(0, 1, 3)), 40u + 8u + 32u);  // Address[3], whatever Segments Left
+  EXPECT_EQ(final_at(routing(2, 1, 1)), 40u + 8u);        // type 2: its one Home Address
+  EXPECT_EQ(final_at(routing(4, 1, 2)), 40u + 8u);        // SRH: Segment List[0]
+  EXPECT_EQ(final_at(routing(0, 0, 2)), 24u);             // arrived: the Destination Address
+  EXPECT_EQ(final_at(routing(3, 1, 2)), 24u);             // RPL: compressed, not located
+  EXPECT_EQ(final_at(routing(0, 1, 0)), 24u);             // no address to take
+  EXPECT_EQ(final_at(Ipv6With(kIpProtoUdp, std::vector<std::uint8_t>(8, 0))), 24u);
+}
+
 TEST(Ipv6Format, Rfc5952Examples) {
   EXPECT_EQ(FormatIpv6(Addr("2001:cafe::88")), "2001:cafe::88");
   EXPECT_EQ(FormatIpv6(Addr("fe80::200:f8ff:fe21:67cf")), "fe80::200:f8ff:fe21:67cf");

@@ -89,6 +89,13 @@ enum class NdisStatus : std::uint32_t {
 };
 std::string_view ToString(NdisStatus s);  // "NDIS_STATUS_INVALID_DATA"
 
+// The outcome of a query OID (NDIS_OID_REQUEST.DATA.QUERY_INFORMATION BytesWritten/BytesNeeded).
+struct OidQueryResult {
+  NdisStatus status = NdisStatus::kSuccess;
+  std::uint32_t bytes_written = 0;
+  std::uint32_t bytes_needed = 0;  // set with NDIS_STATUS_BUFFER_TOO_SHORT
+};
+
 inline constexpr std::uint32_t kOidTcpOffloadCurrentConfig = 0xFC01020B;
 inline constexpr std::uint32_t kOidTcpOffloadParameters = 0xFC01020C;
 inline constexpr std::uint32_t kOidTcpOffloadHardwareCapabilities = 0xFC01020D;
@@ -331,6 +338,13 @@ class Adapter {
   const AdapterCapabilities& capabilities() const { return caps_; }
   NdisOffload HardwareCapabilities() const { return caps_.hardware; }  // OID_..._HARDWARE_CAPABILITIES
   NdisOffload CurrentConfig() const { return Snapshot()->current; }  // OID_TCP_OFFLOAD_CURRENT_CONFIG
+  // A query OID as NDIS hands it down (NDIS_OID_REQUEST.DATA.QUERY_INFORMATION):
+  // OID_TCP_OFFLOAD_HARDWARE_CAPABILITIES / _CURRENT_CONFIG write the NDIS_OFFLOAD image of
+  // `revision` into `information_buffer`. Spec §7.1: a buffer shorter than the image ->
+  // NDIS_STATUS_BUFFER_TOO_SHORT with nothing written and bytes_needed = the image size;
+  // another OID -> NDIS_STATUS_NOT_SUPPORTED. Control path (allocates).
+  OidQueryResult QueryOid(std::uint32_t oid, std::span<std::uint8_t> information_buffer,
+                          std::uint8_t revision = kNdisOffloadMaxRevision) const;
   TxOffloadConfig TxConfig() const { return Snapshot()->TxConfig(); }
   Keywords keywords() const;  // a copy, as they would be persisted now
 

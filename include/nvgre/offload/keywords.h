@@ -53,8 +53,13 @@ enum class Keyword : std::uint8_t {
   kUsoIpv4,                        // *UsoIPv4 0/1, default 1 [INFER: default not in the spec]
   kUsoIpv6,                        // *UsoIPv6 0/1, default 1 [INFER]
   kJumboPacket,                    // *JumboPacket integer, default 1514, min 1514 (§12)
+  // §12, seen in real driver INFs and read by NDIS, no MS doc page (so defaults are [INFER]):
+  kEncapsulatedPacketTaskOffloadNvgre,   // *EncapsulatedPacketTaskOffloadNvgre 0/1, default 1
+  kEncapsulatedPacketTaskOffloadVxlan,   // *EncapsulatedPacketTaskOffloadVxlan 0/1, default 0:
+                                         //   this adapter has no VXLAN offload (§7.3)
+  kVxlanUdpPortNumber,                   // *VxlanUDPPortNumber integer 1..65535, default 4789
 };
-inline constexpr std::size_t kKeywordCount = 15;
+inline constexpr std::size_t kKeywordCount = 18;
 
 // Values of the checksum enum keywords (§12).
 inline constexpr std::int64_t kChecksumKeywordDisabled = 0;
@@ -88,6 +93,9 @@ inline constexpr std::array<KeywordSpec, kKeywordCount> kKeywordSpecs{{
     {"*UsoIPv4", 0, 1, 1, true},
     {"*UsoIPv6", 0, 1, 1, true},
     {"*JumboPacket", 1514, 65535, 1514, false},
+    {"*EncapsulatedPacketTaskOffloadNvgre", 0, 1, 1, true},
+    {"*EncapsulatedPacketTaskOffloadVxlan", 0, 1, 0, true},
+    {"*VxlanUDPPortNumber", 1, 65535, 4789, false},
 }};
 
 constexpr const KeywordSpec& SpecOf(Keyword k) { return kKeywordSpecs[static_cast<std::size_t>(k)]; }

@@ -372,11 +372,17 @@ TxResult ProcessTxPacket(const TxOffloadConfig& config, std::span<const std::uin
 // nothing) when `frame` is smaller than segment.size().
 std::size_t LinearizeSegment(const TxSegment& segment, std::span<std::uint8_t> frame);
 
-// IPv4 Identification of segment k of an LSOv2/USO send whose template carries `template_id`:
-// the low 15 bits count up and wrap 0x7FFF -> 0x0000, bit 15 is kept (LSOv2 IDs stay within
-// 0x0000-0x7FFF, spec §4; applied to the outer and the inner ID [INFER]).
+// IPv4 Identification of segment k of an LSOv2/USO send whose template carries `template_id`.
+// Spec §4 items 4-5: "increment per segment; segment 0 uses the ID already in the template";
+// base LSOv2 rule: "IPv4 IDs for LSOv2 must stay within 0x0000-0x7FFF and wrap 0x7FFF ->
+// 0x0000 (0x8000-0xFFFF was reserved for TCP chimney)". Our reading [INFER], docs/conformance.md
+// §4: a template ID in 0x0000-0x7FFF counts within that range (15-bit wrap), outer and inner
+// alike; a template ID of 0x8000 or above is outside the range that rule speaks of (a conforming
+// stack never writes one; an outer ID chosen by whoever encapsulated may be anything), so it is
+// incremented as the 16-bit field it is: 0xFFFF -> 0x0000.
 constexpr std::uint16_t LsoIpv4Id(std::uint16_t template_id, std::uint32_t k) {
-  return static_cast<std::uint16_t>((template_id & 0x8000u) | ((template_id + k) & 0x7FFFu));
+  if (template_id < 0x8000u) return static_cast<std::uint16_t>((template_id + k) & 0x7FFFu);
+  return static_cast<std::uint16_t>((template_id + k) & 0xFFFFu);
 }
 
 static_assert(std::is_trivially_copyable_v<TxOob> && sizeof(TxOob) == 16);

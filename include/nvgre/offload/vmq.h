@@ -133,7 +133,7 @@ enum class VmqError : std::uint8_t {
   kNoFields,          // a filter with no field test
   kUnsupportedField,  // not destination address / VLAN id
   kUnsupportedTest,   // test 0 or > NotEqual
-  kBadVlanId,         // VLAN id value/result above 0xFFF
+  kBadVlanId,         // VLAN id value/result above 0xFFF, or an Equal test for VID 0 (§11)
   kUnsupportedFlags,  // filter flags other than ..._ENCAPSULATION_GRE, unknown field flags
   kQueueOutOfRange,   // queue id >= the adapter's queue count
 };

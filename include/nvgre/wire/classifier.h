@@ -49,6 +49,10 @@ struct L3Layout {
   bool length_zero = false;        // total/payload length field 0 (LSOv2 template, BIG TCP)
   bool is_fragment = false;        // IPv4 MF/offset, or an IPv6 Fragment header with MF/offset
   bool later_fragment = false;     // fragment offset != 0: no transport header in this packet
+  // Frame offset of the pseudo-header Destination Address (4 bytes IPv4, 16 bytes IPv6): the
+  // header's own destination, or for IPv6 the final destination a Routing header with
+  // Segments Left > 0 names (RFC 8200 §8.1, Ipv6Chain::final_destination_offset).
+  std::uint32_t pseudo_destination = 0;
   bool present() const { return offset != kNoHeader; }
   std::uint16_t l4_offset() const { return static_cast<std::uint16_t>(offset + header_length); }
 };

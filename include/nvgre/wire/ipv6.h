@@ -197,6 +197,12 @@ struct Ipv6Chain {
   bool more_fragments = false;        // M flag
   std::uint32_t fragment_id = 0;      // Identification
   std::uint32_t last_next_header_offset = 6;  // the Next Header byte that names upper_protocol
+  // Where the 16-byte address for the upper-layer pseudo-header's Destination Address lies
+  // (RFC 8200 §8.1: the final destination). 24 (the header's own Destination Address) unless a
+  // Routing header with Segments Left > 0 names the final destination: its last address for
+  // types 0 (RFC 5095) and 2 (RFC 6275), Segment List[0] for type 4 (SRH, RFC 8754 §2). Other
+  // types (RPL type 3 compresses its addresses) keep 24.
+  std::uint32_t final_destination_offset = 24;
 
   friend constexpr bool operator==(const Ipv6Chain&, const Ipv6Chain&) = default;
 };
@@ -215,6 +221,14 @@ inline constexpr std::size_t kIpv6MaxExtensionHeaders = 8;
 //   a (kIpv6MaxExtensionHeaders+1)-th extension header           -> kUnsupported
 //   a second Fragment header (nested fragmentation)              -> kUnsupported
 Result<Ipv6Chain> WalkIpv6Extensions(const Ipv6View& ip);
+
+// The pseudo-header Destination Address of `ip` (RFC 8200 §8.1): the final destination
+// chain.final_destination_offset points at. Precondition: `chain` came from
+// WalkIpv6Extensions(ip).
+inline std::span<const std::uint8_t, 16> FinalDestinationBytes(const Ipv6View& ip,
+                                                              const Ipv6Chain& chain) {
+  return std::span<const std::uint8_t, 16>(ip.bytes().data() + chain.final_destination_offset, 16);
+}
 
 // Plain value for building packets and for tests (no extension headers).
 struct Ipv6Repr {
