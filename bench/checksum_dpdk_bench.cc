@@ -1,6 +1,8 @@
 // The RFC 1071 sum, ours against DPDK 22.11's rte_raw_cksum (Debian dpdk-dev), on the same
-// buffers in the same program. N = 20 (an IPv4 header), 64, 1500, 9000, 65536 bytes; buffers
-// start on a 64-byte boundary (offset:0) or 14 bytes after one (offset:14, an IP header behind an
+// buffers in the same program. N = 20 (an IPv4 header), 40 (IPv6 header, TCP header with
+// options), 64, 128, 200, 256, 576, 1500, 9000, 65536 bytes: each of our kernels' tiers and
+// the sizes either side of their boundaries; buffers start on a 64-byte boundary (offset:0),
+// at an odd address (offset:1) or 14 bytes after a boundary (offset:14, an IP header behind an
 // Ethernet header); bytes per second.
 //   BM_OnesSum/N               the run-time selected kernel (library code, project flags)
 //   BM_OnesSum_<Kernel>/N      each of our kernels
@@ -153,8 +155,10 @@ void BM_OnesSum_Avx512(benchmark::State& state) {
 
 void SizesAndOffsets(benchmark::internal::Benchmark* b) {
   b->ArgNames({"", "offset"});
-  for (const std::int64_t offset : {0, 14}) {
-    for (const std::int64_t n : {20, 64, 1500, 9000, 65536}) b->Args({n, offset});
+  for (const std::int64_t offset : {0, 1, 14}) {
+    for (const std::int64_t n : {20, 40, 64, 128, 200, 256, 576, 1500, 9000, 65536}) {
+      b->Args({n, offset});
+    }
   }
 }
 

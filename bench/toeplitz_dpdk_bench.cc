@@ -4,10 +4,11 @@
 // function is first checked to give our values on the pool and skipped with an error if not.
 //
 // DPDK's GFNI Toeplitz is inline in the headers and only exists when the including code is
-// compiled for GFNI + AVX-512 (DPDK's own build uses -march=native). This program keeps the
-// project's flags and compiles just the DPDK header and the DPDK benchmark bodies for that ISA
-// (#pragma GCC target), so DPDK runs as it would in a -march=native application, while ours
-// is the run-time dispatched library code. Debian's rte_thash_gfni_supported() returns 0 (the
+// compiled for GFNI + AVX-512 (DPDK's own build uses -march=native). This program is built at
+// -O3 in every build type (bench/CMakeLists.txt) and compiles the DPDK header and the DPDK
+// benchmark bodies for that ISA (#pragma GCC target), so DPDK runs as it would in a
+// -march=native application, while ours is the run-time dispatched library code, built with
+// the build type's flags. Debian's rte_thash_gfni_supported() returns 0 (the
 // library is built for a baseline CPU), so the CPU is checked here. No EAL is needed.
 #include <benchmark/benchmark.h>
 #include <immintrin.h>

@@ -1,5 +1,5 @@
 // RSS Toeplitz hash (spec §10.2): the reference, the per-key tables and the path choice.
-// The GFNI kernels are in toeplitz_gfni.cc.
+// The AVX-512 kernels (GFNI, VPCLMULQDQ) are in toeplitz_gfni.cc.
 #include "nvgre/offload/toeplitz.h"
 
 #include <algorithm>
@@ -45,7 +45,8 @@ bool ToeplitzGfniSupported() {
   __builtin_cpu_init();  // idempotent; makes this safe from static initializers
   return __builtin_cpu_supports("gfni") && __builtin_cpu_supports("avx512f") &&
          __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
-         __builtin_cpu_supports("avx512vbmi");
+         __builtin_cpu_supports("avx512vbmi") && __builtin_cpu_supports("vpclmulqdq") &&
+         __builtin_cpu_supports("pclmul");
 #else
   return false;
 #endif
@@ -60,6 +61,19 @@ std::uint64_t ToeplitzMatrix(std::span<const std::uint8_t> key, std::size_t m) {
     matrix |= std::uint64_t{(k16 >> (8 - r)) & 0xFFu} << (8 * r);
   }
   return matrix;
+}
+
+ToeplitzClmulKey MakeToeplitzClmulKey(std::span<const std::uint8_t> key) {
+  // K_b: key bytes 8 (4 - b) .. 8 (4 - b) + 7 as a big-endian word (K_4 = bytes 0..7).
+  std::array<std::uint64_t, 5> k{};
+  for (std::size_t b = 0; b < k.size(); ++b) {
+    for (std::size_t i = 0; i < 8; ++i) k[b] = (k[b] << 8) | KeyByte(key, 8 * (4 - b) + i);
+  }
+  ToeplitzClmulKey c{};
+  c.a = {k[4], k[3], k[2], k[1], k[0], 0, 0, 0};
+  c.b = {k[3], k[2], k[1], k[0], 0, 0, 0, 0};
+  c.c = {k[4], 0, k[3], 0, k[3], 0, k[2], 0};
+  return c;
 }
 
 }  // namespace detail
@@ -89,6 +103,7 @@ void BasicToeplitzHasher<kMaxInput>::SetKey(std::span<const std::uint8_t> key) {
     }
   }
   for (std::size_t m = 0; m < matrices_.size(); ++m) matrices_[m] = detail::ToeplitzMatrix(k, m);
+  clmul_ = detail::MakeToeplitzClmulKey(k);
 }
 
 template <std::size_t kMaxInput>

@@ -3,7 +3,10 @@
 #include "nvgre/offload/toeplitz.h"
 
 #include <gtest/gtest.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <fstream>
@@ -40,9 +43,9 @@ std::string PathName(ToeplitzPath p) {
 }
 
 // Skips the test when `path` cannot run here (GFNI on a CPU without it).
-#define SKIP_IF_UNAVAILABLE(path)                                      \
-  if ((path) == ToeplitzPath::kGfni && !ToeplitzGfniSupported()) {     \
-    GTEST_SKIP() << "this CPU lacks GFNI / AVX-512 (F, BW, VL, VBMI)"; \
+#define SKIP_IF_UNAVAILABLE(path)                                                      \
+  if ((path) == ToeplitzPath::kGfni && !ToeplitzGfniSupported()) {                     \
+    GTEST_SKIP() << "this CPU lacks GFNI / VPCLMULQDQ / AVX-512 (F, BW, VL, VBMI)";    \
   }
 
 Bytes FromHex(const std::string& hex) {
@@ -513,6 +516,62 @@ TEST_P(ToeplitzPathTest, LongBurstsMatchReference) {
       ASSERT_EQ(out[i], ToeplitzHashReference(key, storage[i])) << len << " " << i;
     }
   }
+}
+
+// Single hashes of every length the carry-less multiplication kernel takes (0..36 bytes) at
+// every start offset 0..63 from a 64-byte boundary, and right against an inaccessible page on
+// either side (its masked loads must not touch a byte outside the input), plus the longer
+// inputs of the long hasher (GFNI kernel) the same way.
+TEST_P(ToeplitzPathTest, SingleEveryAlignmentAndPageEdge) {
+  SKIP_IF_UNAVAILABLE(GetParam());
+  std::mt19937 rng(64);
+  const Bytes key = RandomBytes(rng, LongToeplitzHasher::kMaxKeySize);
+  const auto h = std::make_unique<ToeplitzHasher>(key, GetParam());
+  const auto longh = std::make_unique<LongToeplitzHasher>(key, GetParam());
+  const Bytes short_key(key.begin(), key.begin() + ToeplitzHasher::kMaxKeySize);
+  const auto page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+  void* m = mmap(nullptr, 3 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  ASSERT_NE(m, MAP_FAILED);
+  auto* first = static_cast<std::uint8_t*>(m) + page;  // one data page between two guards
+  std::uint8_t* const end = first + page;
+  std::generate(first, end, [&] { return static_cast<std::uint8_t>(rng()); });
+  ASSERT_EQ(mprotect(m, page, PROT_NONE), 0);
+  ASSERT_EQ(mprotect(end, page, PROT_NONE), 0);
+  for (std::size_t n = 0; n <= LongToeplitzHasher::kMaxInputSize; ++n) {
+    std::vector<std::span<const std::uint8_t>> inputs{{first, n}, {end - n, n}};
+    for (std::size_t offset = 0; offset < 64; ++offset) inputs.emplace_back(first + 64 + offset, n);
+    for (const auto in : inputs) {
+      ASSERT_EQ(longh->Hash(in), ToeplitzHashReference(key, in)) << n;
+      if (n <= ToeplitzHasher::kMaxInputSize) {
+        ASSERT_EQ(h->Hash(in), ToeplitzHashReference(short_key, in)) << n;
+      }
+    }
+  }
+  // The tuple helpers load exactly the address bytes: addresses against the guard pages.
+  const std::span<const std::uint8_t, 16> lo16(first, 16), hi16(end - 16, 16);
+  const std::span<const std::uint8_t, 4> lo4(first, 4), hi4(end - 4, 4);
+  Bytes v6(first, first + 16), v4(first, first + 4);
+  v6.insert(v6.end(), end - 16, end);
+  v4.insert(v4.end(), end - 4, end);
+  EXPECT_EQ(h->HashIpv6(lo16, hi16), ToeplitzHashReference(short_key, v6));
+  EXPECT_EQ(h->HashIpv4(lo4, hi4), ToeplitzHashReference(short_key, v4));
+  munmap(m, 3 * page);
+}
+
+// The carry-less multiplication kernels' key words: big-endian 8-byte words of the key
+// (K4 = bytes 0..7), in the pairing order the kernels use; zero past the end of the key.
+TEST(ToeplitzClmulKey, WordsAreBigEndianKeyBytes) {
+  const detail::ToeplitzClmulKey k = detail::MakeToeplitzClmulKey(kRssVerificationKey);
+  const std::uint64_t k4 = 0x6d5a56da255b0ec2, k3 = 0x4167253d43a38fb0,
+                      k2 = 0xd0ca2bcbae7b30b4, k1 = 0x77cb2da38030f20c,
+                      k0 = 0x6a42b73bbeac01fa;
+  EXPECT_EQ(k.a, (std::array<std::uint64_t, 8>{k4, k3, k2, k1, k0, 0, 0, 0}));
+  EXPECT_EQ(k.b, (std::array<std::uint64_t, 8>{k3, k2, k1, k0, 0, 0, 0, 0}));
+  EXPECT_EQ(k.c, (std::array<std::uint64_t, 8>{k4, 0, k3, 0, k3, 0, k2, 0}));
+  const std::array<std::uint8_t, 10> short_key{1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+  const detail::ToeplitzClmulKey s = detail::MakeToeplitzClmulKey(short_key);
+  EXPECT_EQ(s.a, (std::array<std::uint64_t, 8>{0x0102030405060708, 0x090a000000000000, 0, 0, 0,
+                                               0, 0, 0}));
 }
 
 // The GF(2) matrices: row r of matrix m is key bits [8m + r, 8m + r + 8).

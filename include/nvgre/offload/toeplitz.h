@@ -1,5 +1,5 @@
 // The RSS Toeplitz hash (NDIS "RSS Hashing Functions", spec §10.2): a reference version, a
-// per-key table version, and a GFNI/AVX-512 version chosen at run time.
+// per-key table version, and an AVX-512 version (GFNI and VPCLMULQDQ) chosen at run time.
 //
 // The hash input is the byte string src addr ‖ dst addr [‖ src port ‖ dst port], every field in
 // network byte order (IPv4: 8 or 12 bytes, IPv6: 32 or 36 bytes). Bit i of the input (counted
@@ -12,6 +12,12 @@
 //
 // Key bits past the end of the key read as zero, in every path: a key shorter than
 // input size + 4 never reads out of bounds, it just matches no NIC.
+//
+// The AVX-512 kernels are compiled with function-level target attributes and written with
+// intrinsics, their loops unrolled in the source: every build type (-O2 or -O3) gets the same
+// code. One hash: carry-less multiplication (PCLMULQDQ) of the bit-reversed input with the key,
+// 4 VPCLMULQDQ for an IPv6 4-tuple. Bursts: 8 inputs transposed into one register per 8 input
+// bytes, 4 GF2P8AFFINEQB per 8 bytes (toeplitz_gfni.cc explains both).
 //
 // ToeplitzHasher takes inputs of up to 36 bytes (an IPv6 4-tuple) and is about 37 KiB;
 // LongToeplitzHasher takes up to 236 bytes (VPP's variable-length vectors) and is about
@@ -56,7 +62,9 @@ std::uint32_t ToeplitzHashReference(std::span<const std::uint8_t> key,
 enum class ToeplitzPath : std::uint8_t {
   kReference,  // ToeplitzHashReference on the stored key
   kTable,      // one 256-entry table lookup + XOR per input byte; portable C++
-  kGfni,       // GF2P8AFFINEQB with AVX-512 (GFNI, AVX512F/BW/VL/VBMI), run-time selected
+  kGfni,       // AVX-512 (F/BW/VL/VBMI) with GFNI and VPCLMULQDQ, run-time selected: single
+               // inputs of up to 36 bytes by carry-less multiplication, longer ones and bursts
+               // by GF2P8AFFINEQB
 };
 
 // True when this CPU (and OS) can run the kGfni path.
@@ -77,15 +85,41 @@ constexpr std::size_t ToeplitzGfniMatrixCount(std::size_t max_input) {
 }
 std::uint32_t ToeplitzHashGfni(std::span<const std::uint64_t> matrices,
                                std::span<const std::uint8_t> input);
-// The hash of src ‖ dst [‖ sport ‖ dport] (addresses of 4 or 16 bytes, the same size both;
-// ports in host order), assembled in registers.
-std::uint32_t ToeplitzHashGfniTuple(std::span<const std::uint64_t> matrices,
-                                    std::span<const std::uint8_t> src,
-                                    std::span<const std::uint8_t> dst, bool ports,
-                                    std::uint16_t sport, std::uint16_t dport);
 void ToeplitzHashBurstGfni(std::span<const std::uint64_t> matrices, std::size_t max_input,
                            std::span<const std::span<const std::uint8_t>> inputs,
                            std::span<std::uint32_t> out);
+
+// Carry-less multiplication kernels for one input of up to kToeplitzClmulMaxInput bytes (call
+// only when ToeplitzGfniSupported()). With the input bits x_i numbered from the MSB of byte 0
+// and the key read as one big-endian number K of L = 320 bits, the hash is bits
+// [L - 32, L) of the carry-less product of K with the input bit-reversed (x_i at bit i):
+// product bit L - 1 - h is the XOR over i of x_i and key bit i + h, which is hash bit h
+// (counted from the MSB). With the input in 64-bit words X_a (a = 0..4, bits reversed in
+// each byte) and K in words K_b (b = 0..4, K_4 = key bytes 0..7 big-endian), only products
+// X_a K_b with a + b = 4 (bits [32, 64) of the 128-bit product) and a + b = 3 (bits [96, 128))
+// reach those bits: 9 PCLMULQDQ products, 4 VPCLMULQDQ instructions for an IPv6 4-tuple.
+inline constexpr std::size_t kToeplitzClmulMaxInput = 36;
+// The key words in the order the kernels pair them with X_0, X_1, ...: a = K_4 .. K_0 (the
+// a + b = 4 products), b = K_3 .. K_0 (a + b = 3), and for inputs of up to 16 bytes, one
+// VPCLMULQDQ of [X0 | X0 | X1 | X1] with c = [K4 | K3 | K3 | K2] (low words of the 128-bit
+// lanes); zero past the end of the key.
+struct ToeplitzClmulKey {
+  alignas(64) std::array<std::uint64_t, 8> a;
+  alignas(64) std::array<std::uint64_t, 8> b;
+  alignas(64) std::array<std::uint64_t, 8> c;
+};
+ToeplitzClmulKey MakeToeplitzClmulKey(std::span<const std::uint8_t> key);
+// Precondition: input.size() <= kToeplitzClmulMaxInput.
+std::uint32_t ToeplitzHashClmul(const ToeplitzClmulKey& key, std::span<const std::uint8_t> input);
+// The hash of src ‖ dst [‖ sport ‖ dport] (ports in host order), assembled in registers.
+std::uint32_t ToeplitzHashClmulIpv4(const ToeplitzClmulKey& key,
+                                    std::span<const std::uint8_t, 4> src,
+                                    std::span<const std::uint8_t, 4> dst, bool ports,
+                                    std::uint16_t sport, std::uint16_t dport);
+std::uint32_t ToeplitzHashClmulIpv6(const ToeplitzClmulKey& key,
+                                    std::span<const std::uint8_t, 16> src,
+                                    std::span<const std::uint8_t, 16> dst, bool ports,
+                                    std::uint16_t sport, std::uint16_t dport);
 }  // namespace detail
 
 // A Toeplitz hasher for one key, for inputs of up to kMaxInput bytes. All paths give the same
@@ -117,7 +151,9 @@ class BasicToeplitzHasher {
     if (input.size() > kMaxInputSize) input = input.first(kMaxInputSize);
     switch (path_) {
       case ToeplitzPath::kGfni:
-        return detail::ToeplitzHashGfni(matrices_, input);
+        return input.size() <= detail::kToeplitzClmulMaxInput
+                   ? detail::ToeplitzHashClmul(clmul_, input)
+                   : detail::ToeplitzHashGfni(matrices_, input);
       case ToeplitzPath::kTable:
         return HashTable(input);
       case ToeplitzPath::kReference:
@@ -188,7 +224,11 @@ class BasicToeplitzHasher {
                           std::uint16_t dport) const {
     switch (path_) {
       case ToeplitzPath::kGfni:
-        return detail::ToeplitzHashGfniTuple(matrices_, src, dst, ports, sport, dport);
+        if constexpr (A == 4) {
+          return detail::ToeplitzHashClmulIpv4(clmul_, src, dst, ports, sport, dport);
+        } else {
+          return detail::ToeplitzHashClmulIpv6(clmul_, src, dst, ports, sport, dport);
+        }
       case ToeplitzPath::kTable: {
         std::uint32_t h = 0;
         for (std::size_t i = 0; i < A; ++i) h ^= table_[i][src[i]] ^ table_[A + i][dst[i]];
@@ -215,6 +255,7 @@ class BasicToeplitzHasher {
   // XOR of the key windows [8i + b, 8i + b + 32) for each set bit b (MSB = bit 0) of v.
   std::array<std::array<std::uint32_t, 256>, kMaxInput> table_;
   std::array<std::uint64_t, detail::ToeplitzGfniMatrixCount(kMaxInput)> matrices_;
+  detail::ToeplitzClmulKey clmul_;
   std::array<std::uint8_t, kMaxKeySize> key_;
   std::size_t key_size_ = 0;
   ToeplitzPath path_;

@@ -50,7 +50,7 @@ constexpr std::uint16_t OnesSub(std::uint16_t a, std::uint16_t b) {
 }
 constexpr std::uint16_t Complement(std::uint16_t sum) { return static_cast<std::uint16_t>(~sum); }
 constexpr std::uint16_t SwapSum(std::uint16_t sum) {
-  return static_cast<std::uint16_t>((sum << 8) | (sum >> 8));
+  return __builtin_bswap16(sum);  // (sum << 8) | (sum >> 8): one rotate, which GCC 12 misses
 }
 // Folds a wide accumulator of 16-bit words down to 16 bits with end-around carries
 // (RFC 1071 §2(A), §4.1 "fold 32-bit sum to 16 bits"). The result is 0 only for acc == 0, else
