@@ -111,6 +111,28 @@ bool Locatable(const L3Layout& l3) {
 }
 
 // The checksum state of one transport header, from first principles.
+// RFC 8200 §8.1, written here from the RFC rather than taken from the library: the
+// pseudo-header's destination is the final one. While a Routing header has Segments Left > 0
+// that is its last address (types 0 and 2: Address[n]) or Segment List[0] (type 4, SRH);
+// otherwise the fixed header's Destination Address. Walks the extension headers between the
+// fixed header and the transport header the classifier located.
+std::size_t PseudoDestinationV6(Span frame, const L3Layout& ip) {
+  std::size_t dest = ip.offset + 24u;
+  std::uint8_t next = frame[ip.offset + 6u];
+  std::size_t p = ip.offset + 40u;
+  while (p + 8 <= ip.l4_offset()) {
+    const std::size_t len = next == 44 ? 8 : next == 51 ? (frame[p + 1] + 2u) * 4 : (frame[p + 1] + 1u) * 8;
+    if (next == 43 && frame[p + 3] > 0 && frame[p + 1] >= 2) {
+      const std::size_t addresses = frame[p + 1] / 2u;
+      if (frame[p + 2] == 0 || frame[p + 2] == 2) dest = p + 8 + 16 * (addresses - 1);
+      if (frame[p + 2] == 4) dest = p + 8;
+    }
+    next = frame[p];
+    p += len;
+  }
+  return dest;
+}
+
 CsumState ExpectedTransport(Span frame, const FrameLayout& l, const L3Layout& ip, std::uint16_t l4) {
   if (l4 == kNoHeader) return CsumState::kAbsent;
   Span seg = frame.subspan(l4, ip.end - l4);
@@ -119,6 +141,7 @@ CsumState ExpectedTransport(Span frame, const FrameLayout& l, const L3Layout& ip
     const std::uint16_t length = static_cast<std::uint16_t>(seg[4] << 8 | seg[5]);
     const std::uint16_t csum = static_cast<std::uint16_t>(seg[6] << 8 | seg[7]);
     if (csum == 0 && ip.version == 4) return CsumState::kAbsent;  // RFC 768
+    if (csum == 0) return CsumState::kBad;  // RFC 8200 §8.1: over IPv6 zero is never "none"
     if (length != 0 && length < seg.size()) seg = seg.first(length);
   }
   if (ip.is_fragment || l.truncated) return CsumState::kUnverified;
@@ -130,7 +153,7 @@ CsumState ExpectedTransport(Span frame, const FrameLayout& l, const L3Layout& ip
                                  static_cast<std::uint32_t>(seg.size()));
     } else {
       pseudo = PseudoHeaderSumV6(frame.subspan(ip.offset + 8).first<16>(),
-                                 frame.subspan(ip.offset + 24).first<16>(), proto,
+                                 frame.subspan(PseudoDestinationV6(frame, ip)).first<16>(), proto,
                                  static_cast<std::uint32_t>(seg.size()));
     }
   }

@@ -66,6 +66,8 @@ std::vector<VmqError> Violations(const ReceiveFilter& f, std::uint16_t num_queue
       v.push_back(VmqError::kUnsupportedTest);
     }
     if (vlan && (x.vlan_id > 0xFFF || x.vlan_result > 0xFFF)) v.push_back(VmqError::kBadVlanId);
+    // Spec §11: VID 0 never matches a VLAN test, so an Equal-0 test is refused.
+    if (vlan && x.test == FilterTest::kEqual && x.vlan_id == 0) v.push_back(VmqError::kBadVlanId);
     if (vlan && x.flags != 0) v.push_back(VmqError::kUnsupportedFlags);
     if (mac && (x.flags & ~kReceiveFilterFieldMacHeaderVlanUntaggedOrZero) != 0) {
       v.push_back(VmqError::kUnsupportedFlags);
@@ -95,7 +97,7 @@ RefHeader HeaderAt(std::span<const std::uint8_t> frame, const wire::L2Layout& l2
 
 bool RefFieldMatches(const ReceiveFilterField& x, const RefHeader& h) {
   if (x.field == MacHeaderField::kVlanId) {
-    if (!h.tagged) return false;
+    if (!h.tagged || h.vid == 0) return false;  // §11: untagged / VLAN 0 frames do not match
     if (x.test == FilterTest::kEqual) return h.vid == x.vlan_id;
     if (x.test == FilterTest::kNotEqual) return h.vid != x.vlan_id;
     return (h.vid & x.vlan_id) == x.vlan_result;

@@ -325,6 +325,8 @@ std::optional<NdisOffload> NdisOffload::FromBytes(std::span<const std::uint8_t> 
     o.rsc_ipv6 = b[kRscAt + 1] != 0;
     o.encapsulated_packet_task_offload_gre = EncapsulatedPacketTaskOffload::FromBytes(
         b.subspan(kNdisOffloadGreOffset).first<EncapsulatedPacketTaskOffload::kSize>());
+    // Spec §7.2/§7.3: bits 20-23 are Reserved before revision 6: ignored, never read as USO.
+    if (revision < 6) (void)o.encapsulated_packet_task_offload_gre.set_mask(EncapOffload::kUso, 0);
   }
   if (revision >= 4) o.encapsulation_types = b[kEncapsulationTypesAt];
   if (revision >= 6) {
