@@ -68,6 +68,13 @@ Result<Ipv6Chain> ReferenceWalk(std::span<const std::uint8_t> packet, std::uint8
                       std::uint32_t{packet[off + 6]} << 8 | packet[off + 7];
       stop = c.fragment_offset != 0;
     }
+    if (nh == 43 && packet[off + 3] != 0 && len >= 24) {
+      // RFC 8200 §8.1: while Segments Left > 0 the final destination is the Routing header's
+      // last address (types 0, 2: Address[n] of the 16-byte slots after 8 fixed bytes) or
+      // Segment List[0] (type 4, RFC 8754 §2); other types keep the fixed header's (24).
+      if (packet[off + 2] == 0 || packet[off + 2] == 2) c.final_destination_offset = static_cast<std::uint32_t>(off + len - 16 - (len - 8) % 16);
+      if (packet[off + 2] == 4) c.final_destination_offset = static_cast<std::uint32_t>(off + 8);
+    }
     nh_at = off;
     nh = packet[off];
     off += len;
