@@ -58,6 +58,7 @@
 #include <string_view>
 #include <vector>
 
+#include "daemon/log.h"
 #include "nvgre/virt/address.h"
 #include "nvgre/wire/ethernet.h"
 
@@ -75,7 +76,8 @@ inline constexpr std::uint32_t kEncapOverheadIpv6 = 62;    // outer IPv6 40 + GR
 
 enum class FlowIdMode : std::uint8_t { kFixed, kAuto };
 enum class FloodMode : std::uint8_t { kUnicast, kMulticast };
-enum class ConfigLogLevel : std::uint8_t { kError, kWarning, kInfo, kDebug };
+// The `[daemon] log_level` values are log.h's levels.
+using ConfigLogLevel = LogLevel;
 
 struct DaemonSection {
   std::uint32_t workers = 0;  // 0 = the number of online CPUs

@@ -75,16 +75,6 @@ std::string Hex32(std::uint32_t v) {
   return buf;
 }
 
-LogLevel ToLogLevel(ConfigLogLevel l) {
-  switch (l) {
-    case ConfigLogLevel::kError: return LogLevel::kError;
-    case ConfigLogLevel::kWarning: return LogLevel::kWarning;
-    case ConfigLogLevel::kInfo: return LogLevel::kInfo;
-    case ConfigLogLevel::kDebug: return LogLevel::kDebug;
-  }
-  return LogLevel::kInfo;
-}
-
 nlohmann::json Error(const std::string& message) { return {{"ok", false}, {"error", message}}; }
 
 }  // namespace
@@ -952,7 +942,7 @@ nlohmann::json Daemon::Reload() {
   }
   // Settings, records and subnets come with the new configuration; ports follow below (their
   // entries in config_ are what is open).
-  SetLogLevel(ToLogLevel(next.daemon.log_level));
+  SetLogLevel(next.daemon.log_level);
   drop_log_->set_interval(std::chrono::seconds(next.daemon.drop_log_interval));
   std::vector<std::string> failures;
 

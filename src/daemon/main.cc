@@ -18,19 +18,6 @@
 
 namespace {
 
-using nvgre::daemon::ConfigLogLevel;
-using nvgre::daemon::LogLevel;
-
-LogLevel ToLogLevel(ConfigLogLevel l) {
-  switch (l) {
-    case ConfigLogLevel::kError: return LogLevel::kError;
-    case ConfigLogLevel::kWarning: return LogLevel::kWarning;
-    case ConfigLogLevel::kInfo: return LogLevel::kInfo;
-    case ConfigLogLevel::kDebug: return LogLevel::kDebug;
-  }
-  return LogLevel::kInfo;
-}
-
 // Prints every error; returns the config or nullopt.
 std::optional<nvgre::daemon::Config> Load(const std::string& path) {
   nvgre::daemon::ConfigResult r = nvgre::daemon::LoadConfigFile(path);
@@ -102,7 +89,7 @@ int main(int argc, char** argv) {
   }
   const auto config = Load(config_path);
   if (!config) return 1;
-  nvgre::daemon::SetLogLevel(ToLogLevel(config->daemon.log_level));
+  nvgre::daemon::SetLogLevel(config->daemon.log_level);
   auto created = nvgre::daemon::Daemon::Create(*config);
   if (auto* error = std::get_if<std::string>(&created)) {
     NVGRED_LOG_ERROR("%s", error->c_str());

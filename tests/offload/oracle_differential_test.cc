@@ -25,8 +25,10 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <variant>
 #include <vector>
 
+#include "nvgre/io/pcap_file.h"
 #include "nvgre/offload/rx_engine.h"
 #include "nvgre/offload/stack_prep.h"
 #include "nvgre/offload/tx_engine.h"
@@ -47,30 +49,15 @@ using nvgre::testing::OuterSpec;
 const std::string kOracle =
     (std::filesystem::path(__FILE__).parent_path() / "checksum_oracle.py").string();
 
-// Classic little-endian pcap, Ethernet link type.
+// The frames as a classic pcap (LINKTYPE_ETHERNET) through the library's writer; the oracle
+// reads it with scapy.
 void WritePcap(const std::string& path, const std::vector<Bytes>& frames) {
-  std::ofstream out(path, std::ios::binary);
-  auto le32 = [&](std::uint32_t v) {
-    for (int i = 0; i < 4; ++i) out.put(static_cast<char>((v >> (8 * i)) & 0xFF));
-  };
-  auto le16 = [&](std::uint16_t v) {
-    out.put(static_cast<char>(v & 0xFF));
-    out.put(static_cast<char>(v >> 8));
-  };
-  le32(0xA1B2C3D4u);
-  le16(2);
-  le16(4);
-  le32(0);
-  le32(0);
-  le32(262144);
-  le32(1);
-  for (const Bytes& f : frames) {
-    le32(0);
-    le32(0);
-    le32(static_cast<std::uint32_t>(f.size()));
-    le32(static_cast<std::uint32_t>(f.size()));
-    out.write(reinterpret_cast<const char*>(f.data()), static_cast<std::streamsize>(f.size()));
-  }
+  auto opened = io::PcapWriter::Open(path, 1);
+  ASSERT_TRUE(std::holds_alternative<io::PcapWriter>(opened)) << path;
+  auto& writer = std::get<io::PcapWriter>(opened);
+  std::int64_t t = 0;
+  for (const Bytes& f : frames) ASSERT_TRUE(writer.Write(++t, 0, f));
+  ASSERT_TRUE(writer.Close());
 }
 
 struct Verdict {

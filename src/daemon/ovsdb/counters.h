@@ -35,7 +35,6 @@ enum class Refusal : std::uint8_t {
 };
 inline constexpr std::size_t kRefusalCount = static_cast<std::size_t>(Refusal::kCount);
 std::string_view RefusalName(Refusal r);
-std::string_view RefusalHelp(Refusal r);
 
 // Totals since nvgred started (refused_now: rows refused in the replica at this moment).
 struct ClientCounters {

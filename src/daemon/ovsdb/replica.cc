@@ -146,17 +146,6 @@ std::string_view RefusalName(Refusal r) {
   return "?";
 }
 
-std::string_view RefusalHelp(Refusal r) {
-  switch (r) {
-#define NVGRE_X(value, name, help) \
-  case Refusal::value:             \
-    return help;
-    NVGRED_OVSDB_REFUSALS(NVGRE_X)
-#undef NVGRE_X
-    case Refusal::kCount: break;
-  }
-  return "?";
-}
 
 std::string_view TableName(TableId t) { return Def(t).name; }
 
